@@ -1,0 +1,124 @@
+"""RDF syntaxes: a registry, the format of a file name, and writing files atomically.
+
+Every syntax is written by pyoxigraph's serializers from quads that newskg has
+sorted, so that the same data gives the same bytes whatever the hash seed (rdflib's
+own serializers do not: rdflib issues #1457 and #3545).  ``.gz`` is written with no
+timestamp in its header for the same reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from pyoxigraph import RdfFormat
+
+from .errors import UsageError
+
+
+@dataclass(frozen=True)
+class Syntax:
+    """One W3C RDF syntax newskg writes."""
+
+    name: str
+    title: str
+    extension: str
+    rdf_format: RdfFormat
+    quads: bool
+    """True when the syntax holds named graphs; a triples-only syntax gets their union."""
+
+
+SYNTAXES: dict[str, Syntax] = {
+    s.name: s
+    for s in (
+        Syntax("turtle", "Turtle", ".ttl", RdfFormat.TURTLE, False),
+        Syntax("trig", "TriG", ".trig", RdfFormat.TRIG, True),
+        Syntax("ntriples", "N-Triples", ".nt", RdfFormat.N_TRIPLES, False),
+        Syntax("nquads", "N-Quads", ".nq", RdfFormat.N_QUADS, True),
+        Syntax("jsonld", "JSON-LD", ".jsonld", RdfFormat.JSON_LD, True),
+        Syntax("rdfxml", "RDF/XML", ".rdf", RdfFormat.RDF_XML, False),
+    )
+}
+
+# rdflib's guess_format names, mapped to ours: we reuse its table of extensions.
+_RDFLIB_NAMES = {
+    "turtle": "turtle", "trig": "trig", "nt": "ntriples", "nt11": "ntriples",
+    "nquads": "nquads", "json-ld": "jsonld", "xml": "rdfxml",
+}  # fmt: skip
+_ALIASES = {"ttl": "turtle", "nt": "ntriples", "nq": "nquads", "json-ld": "jsonld",
+            "xml": "rdfxml", "rdf": "rdfxml", "n-triples": "ntriples", "n-quads": "nquads"}  # fmt: skip
+
+
+def syntax_named(name: str) -> Syntax:
+    """A syntax by its name or a common alias; a usage error lists the names."""
+    key = _ALIASES.get(name.lower(), name.lower())
+    if key not in SYNTAXES:
+        raise UsageError(f"unknown RDF syntax {name!r}", f"use one of: {', '.join(SYNTAXES)}")
+    return SYNTAXES[key]
+
+
+def syntax_for(path: str | None, name: str | None) -> tuple[Syntax, bool]:
+    """The syntax to write (from --format, else the file's extension) and whether to gzip."""
+    compressed = bool(path and path.endswith(".gz"))
+    if name is not None:
+        return syntax_named(name.removesuffix(".gz")), compressed or name.endswith(".gz")
+    if not path or path == "-":
+        raise UsageError("no format for standard output", "pass --format, for example turtle")
+    from rdflib.util import guess_format  # lazily: rdflib takes a while to import
+
+    guessed = guess_format(path.removesuffix(".gz"))
+    if guessed not in _RDFLIB_NAMES:
+        raise UsageError(
+            f"cannot tell the RDF syntax of {path!r} from its extension",
+            f"pass --format ({', '.join(SYNTAXES)}) or use .ttl, .trig, .nt, .nq, .jsonld, .rdf",
+        )
+    return SYNTAXES[_RDFLIB_NAMES[guessed]], compressed
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | Path, *, compress: bool = False) -> Iterator[IO[bytes]]:
+    """A binary stream whose content replaces `path` only when the block succeeds.
+
+    Written to a temporary file beside the target and renamed, so that a failed run
+    never leaves a half-written file.  ``-`` streams to standard output.
+    """
+    if str(path) == "-":
+        stream: IO[bytes] = sys.stdout.buffer
+        if compress:
+            with gzip.GzipFile(fileobj=stream, mode="wb", mtime=0, filename="") as zipped:
+                yield zipped  # type: ignore[misc]
+        else:
+            yield stream
+        stream.flush()
+        return
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as raw:
+            if compress:
+                with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as zipped:
+                    yield zipped  # type: ignore[misc]
+            else:
+                yield raw
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+

@@ -1,0 +1,443 @@
+"""Reading a project folder: the registry, the articles, their texts; checking them all.
+
+Every problem found is collected with its file:line:column, so that one run reports
+all of them (a :class:`~newskg.errors.DataErrors`), not only the first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import DataErrors, Location, Problem, UsageError
+from .evidence import QuoteNotFound, Span, locate
+from .facts import FACT_MODELS, ArticleSheet, Entity, FactBase, Registry, TimeSpec
+from .timeexpr import ResolvedTime, parse_value, resolve_text
+from .yamlio import YamlDocument, YamlPath, load_yaml, read_text_file
+
+DEFAULT_BASE_IRI = "https://example.org/newskg/"
+CONFIG_FILE = "newskg.toml"
+REGISTRY_FILE = "data/entities.yaml"
+ARTICLES_DIR = "data/articles"
+
+
+@dataclass
+class ArticleInput:
+    """One article, checked: its sheet, its text, where each piece of evidence stands."""
+
+    id: str
+    sheet: ArticleSheet
+    text: str
+    doc: YamlDocument
+    spans: dict[tuple[str, int], Span] = field(default_factory=dict)
+    times: dict[tuple[str, str], ResolvedTime] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    """Project-relative path of each source file -> its SHA-256."""
+
+    def fact(self, fact_id: str) -> FactBase:
+        """The fact with this id."""
+        return next(f for f in self.sheet.facts if f.id == fact_id)
+
+
+@dataclass
+class Project:
+    """A project folder read and checked: everything the mapping needs."""
+
+    root: Path
+    base_iri: str
+    entities: dict[str, Entity]
+    articles: list[ArticleInput]
+    registry_sources: dict[str, str]
+
+    def article(self, article_id: str) -> ArticleInput:
+        """The article with this id, or a usage error naming the known ones."""
+        for article in self.articles:
+            if article.id == article_id:
+                return article
+        known = [a.id for a in self.articles]
+        close = difflib.get_close_matches(article_id, known, n=1)
+        raise UsageError(
+            f"no article {article_id!r} in {self.root / ARTICLES_DIR}",
+            f"did you mean {close[0]!r}?" if close else "`newskg new` scaffolds one",
+        )
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The project folder: `start` or the nearest parent that has data/ or newskg.toml."""
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / CONFIG_FILE).is_file() or (candidate / REGISTRY_FILE).is_file():
+            return candidate
+    if start is not None:
+        return here
+    raise UsageError(
+        f"no newskg project here ({here}): no {REGISTRY_FILE} or {CONFIG_FILE} found",
+        "run from a project folder or pass --project DIR",
+    )
+
+
+def read_config(root: Path) -> dict[str, Any]:
+    """newskg.toml, or an empty configuration when there is none."""
+    path = root / CONFIG_FILE
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise DataErrors([Problem(Location(CONFIG_FILE), f"cannot read the config: {exc}")]) from exc
+
+
+def base_iri(config: dict[str, Any]) -> str:
+    """The base IRI of the data's resources, from [project] base_iri; it must end in / or #."""
+    value = str(config.get("project", {}).get("base_iri", DEFAULT_BASE_IRI))
+    if not value.startswith(("http://", "https://")) or not value.endswith(("/", "#")):
+        raise DataErrors(
+            [
+                Problem(
+                    Location(CONFIG_FILE),
+                    f"base_iri {value!r} must be an http(s) IRI ending in '/' or '#'",
+                )
+            ]
+        )
+    return value
+
+
+def sha256(data: bytes) -> str:
+    """Hex SHA-256 of some bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def load_project(root: Path | None = None) -> Project:
+    """Read and check a whole project; raise DataErrors listing every problem found."""
+    root = find_root(root)
+    config = read_config(root)
+    base = base_iri(config)
+    problems: list[Problem] = []
+    entities, registry_sources = _load_registry(root, problems)
+    articles: list[ArticleInput] = []
+    local_owner: dict[str, str] = {}
+    for yaml_path in sorted((root / ARTICLES_DIR).glob("*.yaml")):
+        article = _load_article(root, yaml_path, entities, local_owner, problems)
+        if article is not None:
+            articles.append(article)
+    _check_orphan_texts(root, problems)
+    if problems:
+        raise DataErrors(problems)
+    return Project(root, base, entities, articles, registry_sources)
+
+
+def _rel(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _load_registry(root: Path, problems: list[Problem]) -> tuple[dict[str, Entity], dict[str, str]]:
+    path = root / REGISTRY_FILE
+    if not path.is_file():
+        problems.append(
+            Problem(Location(REGISTRY_FILE), "the entity registry is missing", "create it")
+        )
+        return {}, {}
+    doc, found = load_yaml(path, REGISTRY_FILE)
+    problems.extend(found)
+    sources = {REGISTRY_FILE: sha256(path.read_bytes())}
+    if doc is None or found:
+        return {}, sources
+    registry = _validate(Registry, doc, problems)
+    if registry is None:
+        return {}, sources
+    entities: dict[str, Entity] = {}
+    for index, entity in enumerate(registry.entities):
+        if entity.id in entities:
+            problems.append(
+                Problem(
+                    doc.location(("entities", index, "id")),
+                    f"duplicate entity id {entity.id!r}",
+                    "each registry id names one thing: rename or merge the entries",
+                )
+            )
+        entities[entity.id] = entity
+    for index, entity in enumerate(registry.entities):
+        for j, member in enumerate(entity.members):
+            if member not in entities:
+                problems.append(_unknown(doc, ("entities", index, "members", j), member, entities))
+    return entities, sources
+
+
+def _load_article(
+    root: Path,
+    yaml_path: Path,
+    registry: dict[str, Entity],
+    local_owner: dict[str, str],
+    problems: list[Problem],
+) -> ArticleInput | None:
+    display = _rel(root, yaml_path)
+    text_path = yaml_path.with_suffix(".txt")
+    doc, found = load_yaml(yaml_path, display)
+    problems.extend(found)
+    if doc is None or found:
+        return None
+    sheet = _validate(ArticleSheet, doc, problems)
+    if sheet is None:
+        return None
+    before = len(problems)
+    if sheet.id != yaml_path.stem:
+        problems.append(
+            Problem(
+                doc.location(("id",)),
+                f"article id {sheet.id!r} differs from its file name {yaml_path.name!r}",
+                f"rename the file to {sheet.id}.yaml or set id: {yaml_path.stem}",
+            )
+        )
+    if not text_path.is_file():
+        problems.append(
+            Problem(
+                Location(display, 1, 1),
+                f"the article text {_rel(root, text_path)} is missing",
+                "put the article's text beside its fact sheet, byte for byte",
+            )
+        )
+        return None
+    text, found = read_text_file(text_path, _rel(root, text_path))
+    problems.extend(found)
+    if text is None:
+        return None
+    known = dict(registry)
+    for index, entity in enumerate(sheet.entities):
+        where = doc.location(("entities", index, "id"))
+        if entity.id in registry:
+            problems.append(
+                Problem(where, f"entity id {entity.id!r} is already in {REGISTRY_FILE}",
+                        "use the registry's entry, or rename this one")
+            )
+        elif entity.id in local_owner:
+            problems.append(
+                Problem(where, f"duplicate id {entity.id!r}: {local_owner[entity.id]} defines it too",
+                        f"move it to {REGISTRY_FILE} so that both articles share it")
+            )
+        local_owner.setdefault(entity.id, display)
+        known[entity.id] = entity
+    article = ArticleInput(sheet.id, sheet, text, doc)
+    _check_facts(article, known, problems)
+    article.sources = {
+        display: sha256(yaml_path.read_bytes()),
+        _rel(root, text_path): sha256(text_path.read_bytes()),
+    }
+    return article if len(problems) == before else None
+
+
+def _check_orphan_texts(root: Path, problems: list[Problem]) -> None:
+    for text_path in sorted((root / ARTICLES_DIR).glob("*.txt")):
+        if not text_path.with_suffix(".yaml").is_file():
+            problems.append(
+                Problem(
+                    Location(_rel(root, text_path)),
+                    "an article text without a fact sheet",
+                    f"`newskg new {text_path.stem} --text ...` scaffolds one",
+                    severity="warning",
+                )
+            )
+    problems[:] = [p for p in problems if p.severity == "error"] + [
+        p for p in problems if p.severity != "error"
+    ]
+
+
+def fact_refs(fact: FactBase) -> Iterator[tuple[YamlPath, str]]:
+    """Every id a fact refers to, with its path inside the fact."""
+    for name, info in type(fact).model_fields.items():
+        extra = info.json_schema_extra
+        value = getattr(fact, name)
+        if isinstance(extra, dict) and extra.get("x-value") == "ref":
+            if isinstance(value, list):
+                for index, item in enumerate(value):
+                    yield (name, index), item
+            elif value is not None:
+                yield (name,), value
+        if isinstance(value, TimeSpec):
+            for relation in ("after", "before", "during"):
+                target = getattr(value, relation)
+                if target is not None:
+                    yield (name, relation), target
+    if fact.subject is not None:
+        yield ("subject",), fact.subject
+    if fact.according_to is not None:
+        yield ("according_to", "source"), fact.according_to.source
+        for index, cited in enumerate(fact.according_to.citing):
+            yield ("according_to", "citing", index), cited
+        if fact.according_to.in_ is not None:
+            yield ("according_to", "in"), fact.according_to.in_
+
+
+def time_fields(fact: FactBase) -> Iterator[tuple[str, TimeSpec]]:
+    """Each time a fact gives, as a TimeSpec, with its field name."""
+    for name, info in type(fact).model_fields.items():
+        extra = info.json_schema_extra
+        value = getattr(fact, name)
+        if isinstance(extra, dict) and extra.get("x-value") == "time" and value is not None:
+            yield name, value if isinstance(value, TimeSpec) else TimeSpec(text=value)
+
+
+def _check_facts(article: ArticleInput, known: dict[str, Entity], problems: list[Problem]) -> None:
+    doc, sheet = article.doc, article.sheet
+    fact_ids: dict[str, int] = {}
+    for index, fact in enumerate(sheet.facts):
+        if fact.id in fact_ids:
+            problems.append(Problem(doc.location(("facts", index, "id")),
+                                    f"duplicate fact id {fact.id!r} (also fact {fact_ids[fact.id] + 1})",
+                                    "fact ids are unique within an article"))
+        elif fact.id in known:
+            problems.append(Problem(doc.location(("facts", index, "id")),
+                                    f"fact id {fact.id!r} is also an entity id",
+                                    "rename the fact: a reference must name one thing"))
+        fact_ids.setdefault(fact.id, index)
+    if sheet.publisher not in known:
+        problems.append(_unknown(doc, ("publisher",), sheet.publisher, known))
+    for index, fact in enumerate(sheet.facts):
+        base: YamlPath = ("facts", index)
+        for path, target in fact_refs(fact):
+            entity_only = path[0] in {"subject"} or path[:2] in {("according_to", "source"),
+                                                                  ("according_to", "citing")}
+            if target in known or (target in fact_ids and not entity_only):
+                continue
+            problems.append(_unknown(doc, base + path, target, known, [] if entity_only else fact_ids))
+        _check_evidence(article, index, fact, problems)
+        _check_times(article, index, fact, problems)
+
+
+def _check_evidence(article: ArticleInput, index: int, fact: FactBase, problems: list[Problem]) -> None:
+    multiple = isinstance(fact.evidence, list)
+    for number, quote in enumerate(fact.evidence_list(), start=1):
+        path: YamlPath = ("facts", index, "evidence") + ((number - 1,) if multiple else ())
+        try:
+            article.spans[(fact.id, number)] = locate(article.text, quote.quote, quote.occurrence)
+        except QuoteNotFound as exc:
+            problems.append(Problem(article.doc.location(path), exc.message, exc.hint))
+
+
+def _check_times(article: ArticleInput, index: int, fact: FactBase, problems: list[Problem]) -> None:
+    for name, spec in time_fields(fact):
+        path: YamlPath = ("facts", index, name)
+        value = spec.value
+        if value is None:
+            value = resolve_text(spec.text, article.sheet.published)
+            if value is None:
+                if spec.after or spec.before or spec.during:
+                    continue
+                problems.append(Problem(article.doc.location(path),
+                                        f"cannot resolve the time {spec.text!r} by itself",
+                                        "give its value: {text: ..., value: YYYY-MM-DD}"))
+                continue
+        try:
+            text = value.isoformat() if isinstance(value, dt.date) else str(value)
+            article.times[(fact.id, name)] = parse_value(text)
+        except ValueError as exc:
+            where = path + ("value",) if spec.value is not None else path
+            problems.append(Problem(article.doc.location(where), f"impossible time: {exc}",
+                                    "a real date such as 2024-03-01, a year, a month or a week"))
+
+
+def _unknown(
+    doc: YamlDocument, path: YamlPath, value: str, known: dict[str, Any], facts: Any = ()
+) -> Problem:
+    candidates = [*known, *facts]
+    close = difflib.get_close_matches(value, candidates, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}?" if close else f"add {value!r} to {REGISTRY_FILE}"
+    what = "entity or fact id" if facts else "entity id"
+    return Problem(doc.location(path), f"unknown {what} {value!r}", hint)
+
+
+# -- pydantic errors, with positions -------------------------------------------------------
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _validate(model: type[M], doc: YamlDocument, problems: list[Problem]) -> M | None:
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        problems.extend(_schema_problem(doc, error) for error in exc.errors())
+        return None
+
+
+def _data_path(doc: YamlDocument, loc: tuple[Any, ...]) -> YamlPath:
+    """Pydantic's location with the discriminator tags and union branches removed."""
+    path: list[str | int] = []
+    node = doc.data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            path.append(part)
+            node = node[part]
+        elif part == "in_" and isinstance(node, dict) and "in" in node:
+            path.append("in")
+            node = node["in"]
+    return tuple(path)
+
+
+def _schema_problem(doc: YamlDocument, error: Any) -> Problem:
+    loc = tuple(error["loc"])
+    path = _data_path(doc, loc)
+    kind = error["type"]
+    name = str(loc[-1]) if loc else ""
+    if kind == "extra_forbidden":
+        fields = _allowed_fields(doc, path[:-1])
+        close = difflib.get_close_matches(name, fields, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"known fields: {', '.join(sorted(fields))}"
+        return Problem(doc.location(path, key=True), f"unknown field {name!r}", hint)
+    if kind == "missing":
+        return Problem(doc.location(path), f"missing required field {name!r}",
+                       f"add `{name}:` to this {'fact' if 'facts' in path else 'entry'}")
+    if kind in {"union_tag_invalid", "union_tag_not_found"}:
+        given = error.get("ctx", {}).get("tag", "")
+        close = difflib.get_close_matches(str(given), list(FACT_MODELS), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"kinds: {', '.join(FACT_MODELS)}"
+        if kind == "union_tag_not_found":
+            return Problem(doc.location(path), "a fact without a `kind`", f"kinds: {', '.join(FACT_MODELS)}")
+        return Problem(doc.location(path + ("kind",)), f"unknown fact kind {given!r}", hint)
+    if path in doc.implicit:
+        written = doc.implicit[path]
+        value = error.get("input")
+        return Problem(doc.location(path),
+                       f"YAML reads the unquoted {written!r} as {type(value).__name__} {value!r}, "
+                       "not as text",
+                       f'put it in quotes: "{written}"')
+    message = error["msg"].removeprefix("Value error, ")
+    shown = error.get("input")
+    if not isinstance(shown, dict | list) and shown is not None and repr(shown) not in message:
+        message += f" (got {shown!r})"
+    return Problem(doc.location(path), message, _hint_for(kind))
+
+
+def _hint_for(kind: str) -> str:
+    return {
+        "string_type": "write text, in quotes if it could be read as something else",
+        "date_from_datetime_parsing": "write a real date as YYYY-MM-DD",
+        "date_parsing": "write a real date as YYYY-MM-DD",
+        "literal_error": "use one of the values listed",
+        "list_type": "write a list: [a, b] or one '- item' per line",
+    }.get(kind, "")
+
+
+def _allowed_fields(doc: YamlDocument, path: YamlPath) -> list[str]:
+    node: Any = doc.data
+    for part in path:
+        node = node[part]  # the path was taken from the data itself
+    if len(path) == 2 and path[0] == "facts" and isinstance(node, dict):
+        model = FACT_MODELS.get(str(node.get("kind")))
+        if model is not None:
+            return [f.alias or n for n, f in model.model_fields.items()]
+    names: set[str] = set()
+    for model in (*FACT_MODELS.values(), ArticleSheet, Entity, TimeSpec):
+        names.update(model.model_fields)
+    names.update({"quote", "occurrence", "source", "citing", "claim", "in"})
+    return sorted(names)

@@ -1,0 +1,149 @@
+"""Namespaces and the IRIs newskg mints: one place, so that every module agrees.
+
+The ontology's namespace is fixed; the data's IRIs sit under a base IRI that a
+project can change (`[project] base_iri` in newskg.toml).  IRIs are made from registry
+ids and fact ids, never from counters, so they stay stable when facts are added.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from collections.abc import Iterable
+
+from pyoxigraph import Literal, NamedNode, Quad
+
+ONTOLOGY_IRI = "https://example.org/newskg/ontology"
+NK = ONTOLOGY_IRI + "#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+SCHEMA = "http://schema.org/"
+DCTERMS = "http://purl.org/dc/terms/"
+PROV = "http://www.w3.org/ns/prov#"
+OA = "http://www.w3.org/ns/oa#"
+TIME = "http://www.w3.org/2006/time#"
+ORG = "http://www.w3.org/ns/org#"
+FOAF = "http://xmlns.com/foaf/0.1/"
+SEM = "http://semanticweb.cs.vu.nl/2009/11/sem/"
+WD = "http://www.wikidata.org/entity/"
+WDT = "http://www.wikidata.org/prop/direct/"
+
+STANDARD_PREFIXES: dict[str, str] = {
+    "nk": NK,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "xsd": XSD,
+    "owl": OWL,
+    "skos": SKOS,
+    "schema": SCHEMA,
+    "dcterms": DCTERMS,
+    "prov": PROV,
+    "oa": OA,
+    "time": TIME,
+    "org": ORG,
+    "foaf": FOAF,
+    "sem": SEM,
+    "wd": WD,
+    "wdt": WDT,
+}
+
+ENTITY_CATEGORY: dict[str, str] = {
+    **dict.fromkeys(
+        ["Person", "Organisation", "Company", "Nonprofit", "NewsOutlet", "Court", "Group",
+         "Product"], "entity"),
+    **dict.fromkeys(["Lawsuit", "Motion", "Event", "Meeting", "Interview"], "event"),
+    **dict.fromkeys(["Document", "BlogPost", "Email", "EmailSet", "Memo", "Post"], "document"),
+    "Place": "place",
+}  # fmt: skip
+"""Which part of the IRI space a registry type lives in: entity/, event/, document/, place/."""
+
+
+def _namespace_of(value: str) -> str:
+    """The namespace part of an IRI: up to its last '#' or '/'."""
+    cut = max(value.rfind("#"), value.rfind("/"))
+    return value[: cut + 1]
+
+
+def used_prefixes(quads: Iterable[Quad], table: dict[str, str]) -> dict[str, str]:
+    """The prefixes of `table` that the quads use, so that a file declares what it needs."""
+    used: set[str] = set()
+    for quad in quads:
+        for term in (quad.subject, quad.predicate, quad.object, quad.graph_name):
+            if isinstance(term, NamedNode):
+                used.add(_namespace_of(term.value))
+            elif isinstance(term, Literal):
+                used.add(_namespace_of(term.datatype.value))
+    return {name: ns for name, ns in table.items() if ns in used}
+
+
+def nk(local: str) -> NamedNode:
+    """A term of the newskg ontology."""
+    return NamedNode(NK + local)
+
+
+def iri(namespace: str, local: str) -> NamedNode:
+    """A term of a standard vocabulary."""
+    return NamedNode(namespace + local)
+
+
+@dataclass(frozen=True)
+class Minter:
+    """Mints the data's IRIs under one base IRI."""
+
+    base: str
+
+    def prefixes(self) -> dict[str, str]:
+        """The standard prefixes and the data's own, for readable Turtle and TriG."""
+        own = {
+            "ent": self.base + "id/entity/",
+            "evt": self.base + "id/event/",
+            "doc": self.base + "id/document/",
+            "plc": self.base + "id/place/",
+            "art": self.base + "id/article/",
+            "fact": self.base + "id/fact/",
+            "clm": self.base + "id/claim/",
+            "ann": self.base + "id/evidence/",
+            "tm": self.base + "id/time/",
+            "src": self.base + "id/source/",
+            "graph": self.base + "graph/",
+        }
+        return {**STANDARD_PREFIXES, **own}
+
+    def entity(self, entity_id: str, entity_type: str) -> NamedNode:
+        """A registry entry's IRI; its type decides the part of the IRI space."""
+        return NamedNode(f"{self.base}id/{ENTITY_CATEGORY[entity_type]}/{entity_id}")
+
+    def article(self, article_id: str) -> NamedNode:
+        """An article; its IRI also names the graph of what it says in its own voice."""
+        return NamedNode(f"{self.base}id/article/{article_id}")
+
+    def fact(self, article_id: str, fact_id: str) -> NamedNode:
+        """The resource a fact makes when it describes nothing from the registry."""
+        return NamedNode(f"{self.base}id/fact/{article_id}.{fact_id}")
+
+    def claim(self, article_id: str, fact_id: str) -> NamedNode:
+        """A reported or alleged claim; its IRI also names the graph of its content."""
+        return NamedNode(f"{self.base}id/claim/{article_id}.{fact_id}")
+
+    def evidence(self, article_id: str, fact_id: str, suffix: str = "") -> NamedNode:
+        """The annotation linking a fact to its words, and its target and selectors."""
+        return NamedNode(f"{self.base}id/evidence/{article_id}.{fact_id}{suffix}")
+
+    def time(self, article_id: str, fact_id: str, field: str) -> NamedNode:
+        """A time expression of one fact's field."""
+        return NamedNode(f"{self.base}id/time/{article_id}.{fact_id}.{field}")
+
+    def source(self, path: str) -> NamedNode:
+        """A source file of the project, by its project-relative path."""
+        return NamedNode(f"{self.base}id/source/{path}")
+
+    def graph(self, name: str) -> NamedNode:
+        """A graph of the build's own: registry, build metadata."""
+        return NamedNode(f"{self.base}graph/{name}")
+
+    def owns(self, graph_iri: str) -> bool:
+        """True for graphs newskg writes (under its base IRI, or the ontology's)."""
+        return graph_iri.startswith(self.base) or graph_iri == ONTOLOGY_IRI

@@ -1,0 +1,194 @@
+"""Reading YAML fact sheets safely, keeping the position of every value.
+
+PyYAML's safe loader still has traps for curated data: it keeps the last of two
+duplicate keys without a word, expands anchors and aliases without limit (alias
+bombs), and gives positions only for some errors.  This module composes the node
+tree with a loader that refuses anchors and aliases, builds plain Python values
+itself (so that duplicate keys are caught), and records where each value stands,
+so that any later error -- schema, evidence, RDF shape -- can name file:line:column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .errors import Location, Problem
+
+MAX_BYTES = 10 * 1024 * 1024
+"""Fact sheets larger than this are refused: no article needs 10 MB of facts."""
+
+YamlPath = tuple[str | int, ...]
+
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+class _AnchorRefused(yaml.MarkedYAMLError):
+    pass
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses anchors and aliases while composing."""
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
+        event = self.peek_event()
+        if isinstance(event, AliasEvent) or (
+            isinstance(event, ScalarEvent | CollectionStartEvent) and event.anchor is not None
+        ):
+            raise _AnchorRefused(
+                problem="anchors and aliases are not allowed in fact sheets",
+                problem_mark=event.start_mark,
+            )
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+
+@dataclass
+class YamlDocument:
+    """Plain Python data read from a YAML file, with the position of every value."""
+
+    path: str
+    data: Any
+    positions: dict[YamlPath, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[YamlPath, tuple[int, int]] = field(default_factory=dict)
+    implicit: dict[YamlPath, str] = field(default_factory=dict)
+    """Plain (unquoted) scalars that YAML typed as something other than a string,
+    with the text as written: `NO` (a boolean), `1.10` (a float), `2024-03-01` (a date)."""
+
+    def location(self, path: YamlPath, *, key: bool = False) -> Location:
+        """Where the value (or, with key=True, the key) at `path` stands; its nearest
+        enclosing value when that path has no position of its own."""
+        table = self.key_positions if key else self.positions
+        probe = tuple(path)
+        while probe:
+            if probe in table:
+                line, column = table[probe]
+                return Location(self.path, line, column)
+            if not key and probe in self.positions:
+                break
+            probe = probe[:-1]
+            table = self.positions
+        line, column = self.positions.get(probe, (1, 1))
+        return Location(self.path, line, column)
+
+
+def read_text_file(path: Path, display: str) -> tuple[str | None, list[Problem]]:
+    """Read a UTF-8 text file, or say precisely where it is not UTF-8 or too big."""
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        return None, [
+            Problem(
+                Location(display),
+                f"file is {size / 1e6:.1f} MB, over the {MAX_BYTES // (1024 * 1024)} MB limit",
+                "split the facts across articles or trim the file",
+            )
+        ]
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        bad = raw[exc.start : exc.end].hex(" ")
+        return None, [
+            Problem(
+                Location(display, line, column),
+                f"file is not UTF-8: byte(s) {bad} cannot be decoded",
+                "save the file as UTF-8 (for example: iconv -f latin1 -t utf-8)",
+            )
+        ]
+
+
+def load_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Problem]]:
+    """Load one YAML file into a :class:`YamlDocument`, or return the problems found."""
+    text, problems = read_text_file(path, display)
+    if text is None:
+        return None, problems
+    return parse_yaml(text, display)
+
+
+def parse_yaml(text: str, display: str) -> tuple[YamlDocument | None, list[Problem]]:
+    """Parse YAML text (see :func:`load_yaml`)."""
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        return None, [_syntax_problem(exc, display)]
+    except yaml.YAMLError as exc:
+        return None, [Problem(Location(display, 1, 1), f"YAML error: {exc}")]
+    finally:
+        loader.dispose()
+    doc = YamlDocument(display, None)
+    if node is None:
+        doc.data = None
+        return doc, []
+    problems: list[Problem] = []
+    doc.data = _build(node, (), doc, loader, problems)
+    return doc, problems
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, display: str) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    message = str(exc.problem or exc.context or "YAML syntax error")
+    hint = "check the indentation and quoting around this position"
+    if "'\\t'" in message or "\\t" in message or "tab" in message.lower():
+        message = "a tab character in indentation or between tokens"
+        hint = "YAML indentation must use spaces, not tabs"
+    elif isinstance(exc, _AnchorRefused):
+        hint = "write the value out in full instead of `&anchor` / `*alias`"
+    elif "special characters" in message:
+        hint = "remove the control character from the file"
+    return Problem(Location(display, line, column), f"YAML syntax error: {message}", hint)
+
+
+def _build(
+    node: Node, path: YamlPath, doc: YamlDocument, loader: _StrictLoader, problems: list[Problem]
+) -> Any:
+    doc.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = _build(key_node, path + ("<key>",), doc, loader, problems)
+            if not isinstance(key, str):
+                key = str(key)
+            where = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            if key in result:
+                first = doc.key_positions[path + (key,)]
+                problems.append(
+                    Problem(
+                        Location(doc.path, *where),
+                        f"duplicate key {key!r} (first at line {first[0]})",
+                        "YAML would silently keep only the last one: merge or rename them",
+                    )
+                )
+                continue
+            doc.key_positions[path + (key,)] = where
+            result[key] = _build(value_node, path + (key,), doc, loader, problems)
+        doc.positions.pop(path + ("<key>",), None)
+        return result
+    if isinstance(node, SequenceNode):
+        return [
+            _build(item, path + (index,), doc, loader, problems)
+            for index, item in enumerate(node.value)
+        ]
+    assert isinstance(node, ScalarNode)
+    try:
+        value = loader.construct_object(node, deep=True)
+    except (ValueError, yaml.constructor.ConstructorError) as exc:
+        problems.append(
+            Problem(
+                Location(doc.path, node.start_mark.line + 1, node.start_mark.column + 1),
+                f"value {node.value!r} cannot be read: {exc}",
+                "an impossible date? quote the value or correct it",
+            )
+        )
+        return node.value
+    if node.style is None and node.tag != _STR_TAG and not isinstance(value, str):
+        doc.implicit[path] = node.value
+    return value
