@@ -119,6 +119,18 @@ def new_command(project: Path | None, article_id: str, text_file: Path, url: str
     click.echo(f"wrote {path.relative_to(loaded.root)}; add its facts, then run newskg build")
 
 
+@cli.command("schema")
+@click.option("-o", "--output", "folder", default="schema", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the JSON Schema files into.")
+def schema_command(folder: Path) -> None:
+    """Write the fact-sheet format as JSON Schema files, for editors."""
+    from .jsonschema import write_schemas
+
+    for path in write_schemas(folder):
+        click.echo(f"wrote {path}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """The console entry point: run a command, turn newskg's errors into exit codes."""
     try:
