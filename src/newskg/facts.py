@@ -18,7 +18,7 @@ import re
 import unicodedata
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _SLUG = re.compile(SLUG_PATTERN)
@@ -86,11 +86,15 @@ def _check_url(value: str) -> str:
     return value
 
 
-Slug = Annotated[str, AfterValidator(_check_slug)]
+Slug = Annotated[
+    str, AfterValidator(_check_slug), WithJsonSchema({"type": "string", "pattern": SLUG_PATTERN})
+]
 Ref = Slug
 Name = Annotated[str, AfterValidator(_check_name)]
 Text = Annotated[str, AfterValidator(_check_text)]
-Qid = Annotated[str, AfterValidator(_check_qid)]
+Qid = Annotated[
+    str, AfterValidator(_check_qid), WithJsonSchema({"type": "string", "pattern": "^Q[1-9][0-9]*$"})
+]
 LangTag = Annotated[str, AfterValidator(_check_lang)]
 Url = Annotated[str, AfterValidator(_check_url)]
 
