@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse, serialize
+from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store, parse, serialize
 
 from . import __version__
 from .errors import StoreError, UsageError
@@ -71,10 +71,21 @@ def _used_entities(article: ArticleInput) -> Iterator[str]:
 
 
 def _ontology_quads() -> list[Quad]:
+    """The ontology as quads in its own graph, its blank nodes labelled in file order:
+    the parser's own labels are random, and output must not change from run to run."""
     graph = NamedNode(ONTOLOGY_IRI)
+    labels: dict[BlankNode, BlankNode] = {}
+
+    def stable(term: Any) -> Any:
+        if isinstance(term, BlankNode):
+            return labels.setdefault(term, BlankNode(f"b{len(labels)}"))
+        return term
+
     with ontology_path().open("rb") as stream:
-        triples = parse(stream, format=RdfFormat.TURTLE, base_iri=ONTOLOGY_IRI)
-        return sorted_quads(Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+        triples = list(parse(stream, format=RdfFormat.TURTLE, base_iri=ONTOLOGY_IRI))
+    return sorted_quads(
+        Quad(stable(t.subject), t.predicate, stable(t.object), graph) for t in triples
+    )
 
 
 def _write_trig(path: Path, quads: list[Quad], prefixes: dict[str, str]) -> None:
