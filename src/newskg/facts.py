@@ -60,11 +60,17 @@ def _check_name(value: str) -> str:
 
 
 def _check_text(value: str) -> str:
-    bad = [h for h in hidden_characters(value) if "SURROGATE" in h or h.startswith("U+0000")]
-    if any(0xD800 <= ord(c) <= 0xDFFF for c in value):
-        bad.append("a lone surrogate")
+    """Refuse characters that RDF/XML cannot carry and that no article text needs:
+    control characters other than tab and line breaks, and lone surrogates."""
+    bad = [
+        f"U+{ord(c):04X}"
+        for c in value
+        if (unicodedata.category(c) == "Cc" and c not in "\t\n\r") or 0xD800 <= ord(c) <= 0xDFFF
+    ]
     if bad:
-        raise ValueError(f"text contains characters no RDF syntax can write: {', '.join(bad)}")
+        raise ValueError(
+            f"text contains control or surrogate characters ({', '.join(sorted(set(bad)))})"
+        )
     return value
 
 
