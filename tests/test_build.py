@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 import rdflib
-from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from pyoxigraph import RdfFormat, Store
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from newskg import __version__, build, export
 from newskg.formats import SYNTAXES
 
 from .conftest import FIRST_ARTICLE, REPO
-from .helpers import diff, graph_of, read_quads, run_cli
+from .helpers import graph_of, read_quads, run_cli
 
 SECOND = "wsj-2024-03-01-musk-sues-openai"
 SMALL = REPO / "tests" / "cases" / "small-project" / "data"
@@ -50,10 +50,14 @@ def test_output_is_byte_identical_across_runs_and_hash_seeds(project: Path, tmp_
         out = tmp_path / f"seed-{seed}"
         out.mkdir()
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        subprocess.run([sys.executable, "-c", _EXPORT_ALL, str(project), str(out)], check=True, env=env)
+        subprocess.run(
+            [sys.executable, "-c", _EXPORT_ALL, str(project), str(out)], check=True, env=env
+        )
         files = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
-        files |= {f"build/{p.relative_to(project / 'build')}": p.read_bytes()
-                  for p in sorted((project / "build" / "graphs").rglob("*.trig"))}
+        files |= {
+            f"build/{p.relative_to(project / 'build')}": p.read_bytes()
+            for p in sorted((project / "build" / "graphs").rglob("*.trig"))
+        }
         outputs.append(files)
     assert len(outputs[0]) == 12 + 5
     assert outputs[0] == outputs[1] == outputs[2]
@@ -73,14 +77,22 @@ def _rdflib_quads(path: Path, fmt: str) -> set[tuple[str, ...]]:
 
 
 @pytest.mark.parametrize("name", list(SYNTAXES))
-def test_every_syntax_round_trips_through_a_standard_parser(name: str, project: Path, tmp_path: Path) -> None:
+def test_every_syntax_round_trips_through_a_standard_parser(
+    name: str, project: Path, tmp_path: Path
+) -> None:
     syntax = SYNTAXES[name]
     out = tmp_path / f"graph{syntax.extension}.gz"
     export(str(out), None, root=project)
     reference = tmp_path / "reference.nq"
     export(str(reference), "nquads", root=project)
-    rdflib_name = {"turtle": "turtle", "trig": "trig", "ntriples": "nt", "nquads": "nquads",
-                   "jsonld": "json-ld", "rdfxml": "xml"}[name]
+    rdflib_name = {
+        "turtle": "turtle",
+        "trig": "trig",
+        "ntriples": "nt",
+        "nquads": "nquads",
+        "jsonld": "json-ld",
+        "rdfxml": "xml",
+    }[name]
     parsed = _rdflib_quads(out, rdflib_name)
     expected = _rdflib_quads(reference, "nquads")
     if not syntax.quads:
@@ -152,16 +164,29 @@ def test_unchanged_articles_are_not_mapped_again(project: Path) -> None:
     again = build(project)
     assert again.built == [] and sorted(again.unchanged) == [FIRST_ARTICLE, SECOND]
     sheet = project / "data" / "articles" / f"{SECOND}.yaml"
-    sheet.write_text(sheet.read_text(encoding="utf-8").replace("Elon Musk sues OpenAI", "Musk sues"),
-                     encoding="utf-8")
+    sheet.write_text(
+        sheet.read_text(encoding="utf-8").replace("Elon Musk sues OpenAI", "Musk sues"),
+        encoding="utf-8",
+    )
     third = build(project)
     assert third.built == [SECOND] and third.unchanged == [FIRST_ARTICLE]
     assert third.quads == again.quads
 
 
-def test_export_one_article_as_nquads_to_stdout(project: Path, capfd: pytest.CaptureFixture[str]) -> None:
-    code = run_cli("export", "--project", str(project), "--format", "nquads", "-o", "-",
-                   "--article", FIRST_ARTICLE)
+def test_export_one_article_as_nquads_to_stdout(
+    project: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    code = run_cli(
+        "export",
+        "--project",
+        str(project),
+        "--format",
+        "nquads",
+        "-o",
+        "-",
+        "--article",
+        FIRST_ARTICLE,
+    )
     out = capfd.readouterr().out
     assert code == 0
     graphs = {line.rsplit(" ", 2)[-2] for line in out.splitlines()}
@@ -170,7 +195,9 @@ def test_export_one_article_as_nquads_to_stdout(project: Path, capfd: pytest.Cap
     assert len(graphs) == 8  # the article's graph and its seven claims' graphs
 
 
-def test_build_with_output_writes_the_dataset(project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_build_with_output_writes_the_dataset(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "graph.trig"
     assert run_cli("build", "--project", str(project), "-o", str(out)) == 0
     quads = read_quads(out)
@@ -200,25 +227,56 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 def test_new_scaffolds_a_fact_sheet_that_builds_once_filled(project: Path, tmp_path: Path) -> None:
     text = tmp_path / "article.txt"
     text.write_text("Musk and OpenAI\nMusk sued OpenAI on Friday.\n", encoding="utf-8")
-    code = run_cli("new", "wsj-2024-03-02-musk", "--project", str(project), "--text", str(text),
-                   "--url", "https://www.wsj.com/x", "--published", "2024-03-02")
+    code = run_cli(
+        "new",
+        "wsj-2024-03-02-musk",
+        "--project",
+        str(project),
+        "--text",
+        str(text),
+        "--url",
+        "https://www.wsj.com/x",
+        "--published",
+        "2024-03-02",
+    )
     assert code == 0
     sheet = project / "data" / "articles" / "wsj-2024-03-02-musk.yaml"
     content = sheet.read_text(encoding="utf-8")
     assert content.startswith("# yaml-language-server: $schema=../../schema/article.schema.json\n")
     assert "publisher: the-wall-street-journal\n" in content  # guessed from wsj.com
-    assert (project / "data" / "articles" / "wsj-2024-03-02-musk.txt").read_bytes() == text.read_bytes()
+    assert (
+        project / "data" / "articles" / "wsj-2024-03-02-musk.txt"
+    ).read_bytes() == text.read_bytes()
     result = build(project)
     assert "wsj-2024-03-02-musk" in result.built
-    sheet.write_text(content.replace("facts: []", """facts:
+    sheet.write_text(
+        content.replace(
+            "facts: []",
+            """facts:
   - id: suit
     kind: lawsuit
     subject: musk-v-openai
     filed: Friday
-    evidence: Musk sued OpenAI on Friday."""), encoding="utf-8")
+    evidence: Musk sued OpenAI on Friday.""",
+        ),
+        encoding="utf-8",
+    )
     assert build(project).built == ["wsj-2024-03-02-musk"]
-    assert run_cli("new", "wsj-2024-03-02-musk", "--project", str(project), "--text", str(text),
-                   "--url", "https://www.wsj.com/x", "--published", "2024-03-02") == 2
+    assert (
+        run_cli(
+            "new",
+            "wsj-2024-03-02-musk",
+            "--project",
+            str(project),
+            "--text",
+            str(text),
+            "--url",
+            "https://www.wsj.com/x",
+            "--published",
+            "2024-03-02",
+        )
+        == 2
+    )
 
 
 def test_build_summary_and_exit_code(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -238,8 +296,9 @@ def test_an_output_file_is_untouched_when_the_build_fails(project: Path, tmp_pat
     out = tmp_path / "graph.ttl"
     out.write_bytes(b"previous")
     sheet = project / "data" / "articles" / f"{FIRST_ARTICLE}.yaml"
-    sheet.write_text(sheet.read_text(encoding="utf-8").replace("kind: meeting", "kind: meting"),
-                     encoding="utf-8")
+    sheet.write_text(
+        sheet.read_text(encoding="utf-8").replace("kind: meeting", "kind: meting"), encoding="utf-8"
+    )
     assert run_cli("build", "--project", str(project), "-o", str(out)) == 1
     assert out.read_bytes() == b"previous"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".graph")] == []

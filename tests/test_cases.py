@@ -38,7 +38,10 @@ def test_case_builds_to_expected_graph(case: Path, tmp_path: Path) -> None:
     actual = _built_quads(case, tmp_path)
     expected_path = case / "expected.trig"
     if os.environ.get("NEWSKG_UPDATE_GOLDEN"):
-        ordered = sorted(actual, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
+        ordered = sorted(
+            actual,
+            key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)),
+        )
         prefixes = used_prefixes(ordered, Minter("https://example.org/newskg/").prefixes())
         expected_path.write_bytes(serialize(ordered, format=RdfFormat.TRIG, prefixes=prefixes))
     expected = read_quads(expected_path)

@@ -48,7 +48,9 @@ def test_ontology_header_has_iri_version_title_description_and_licence() -> None
 @pytest.mark.parametrize("term", OWN_TERMS, ids=lambda t: t.removeprefix(NK))
 def test_every_term_has_an_english_label_and_comment(term: URIRef) -> None:
     labels = [o for o in ONTOLOGY.objects(term, RDFS.label) if getattr(o, "language", None) == "en"]
-    comments = [o for o in ONTOLOGY.objects(term, RDFS.comment) if getattr(o, "language", None) == "en"]
+    comments = [
+        o for o in ONTOLOGY.objects(term, RDFS.comment) if getattr(o, "language", None) == "en"
+    ]
     assert len(labels) == 1 and len(comments) == 1
     assert len(str(comments[0])) > 15
 
@@ -82,8 +84,14 @@ def test_person_and_organisation_are_disjoint_and_aligned() -> None:
 
 @pytest.mark.parametrize(
     ("local", "wikidata"),
-    [("plaintiff", "P1620"), ("defendant", "P1591"), ("court", "P4884"), ("foundedBy", "P112"),
-     ("chiefExecutiveOfficer", "P169"), ("employer", "P108")],
+    [
+        ("plaintiff", "P1620"),
+        ("defendant", "P1591"),
+        ("court", "P4884"),
+        ("foundedBy", "P112"),
+        ("chiefExecutiveOfficer", "P169"),
+        ("employer", "P108"),
+    ],
 )
 def test_wikidata_aligned_properties(local: str, wikidata: str) -> None:
     wdt = URIRef("http://www.wikidata.org/prop/direct/" + wikidata)

@@ -7,9 +7,9 @@ syntax; :func:`load_project` reads and validates the fact sheets.
 
 __version__ = "0.1.0"
 
-from .build import BuildResult, build, export  # noqa: E402
-from .errors import DataErrors, NewsKGError, Problem, StoreError, UsageError  # noqa: E402
-from .project import Project, load_project  # noqa: E402
+from .build import BuildResult, build, export
+from .errors import DataErrors, NewsKGError, Problem, StoreError, UsageError
+from .project import Project, load_project
 
 __all__ = [
     "BuildResult",

@@ -170,19 +170,35 @@ def build(root: Path | None = None, *, full: bool = False) -> BuildResult:
         sources = dict(project.registry_sources)
         for article in project.articles:
             sources.update(article.sources)
-        _replace_graph(store, folder.path / GRAPHS_DIR / "registry.trig",
-                       mint.graph("registry"), registry_quads(project), prefixes)
-        _replace_graph(store, folder.path / GRAPHS_DIR / "build.trig",
-                       mint.graph("build"), build_metadata_quads(mint, dict(sorted(sources.items()))),
-                       prefixes)
-        _replace_graph(store, folder.path / GRAPHS_DIR / "ontology.trig",
-                       NamedNode(ONTOLOGY_IRI), _ontology_quads(), prefixes)
+        _replace_graph(
+            store,
+            folder.path / GRAPHS_DIR / "registry.trig",
+            mint.graph("registry"),
+            registry_quads(project),
+            prefixes,
+        )
+        _replace_graph(
+            store,
+            folder.path / GRAPHS_DIR / "build.trig",
+            mint.graph("build"),
+            build_metadata_quads(mint, dict(sorted(sources.items()))),
+            prefixes,
+        )
+        _replace_graph(
+            store,
+            folder.path / GRAPHS_DIR / "ontology.trig",
+            NamedNode(ONTOLOGY_IRI),
+            _ontology_quads(),
+            prefixes,
+        )
         store.flush()
         result.quads = len(store)
         result.graphs = sum(1 for _ in store.named_graphs())
     finally:
         del store
-    folder.write_manifest({"newskg": __version__, "base_iri": project.base_iri, "articles": articles})
+    folder.write_manifest(
+        {"newskg": __version__, "base_iri": project.base_iri, "articles": articles}
+    )
     for article in project.articles:
         result.facts += len(article.sheet.facts)
         result.claims += sum(1 for f in article.sheet.facts if f.according_to is not None)
@@ -196,7 +212,9 @@ def _remove_graphs(store: Store, graphs: Iterable[str]) -> None:
             store.remove_graph(node)
 
 
-def _replace_graph(store: Store, path: Path, graph: NamedNode, quads: list[Quad], prefixes: dict[str, str]) -> None:
+def _replace_graph(
+    store: Store, path: Path, graph: NamedNode, quads: list[Quad], prefixes: dict[str, str]
+) -> None:
     _remove_graphs(store, [graph.value])
     store.extend(quads)
     _write_trig(path, quads, prefixes)
@@ -238,15 +256,12 @@ def export(
 
     A triples-only syntax (Turtle, N-Triples, RDF/XML) gets the union of the article
     graphs and the registry: what the articles say in their own voice.  Claims' graphs
-    stay out, since a triple store of triples cannot say whose claim a triple is; each
+    stay out, since a file of triples cannot say whose claim a triple is; each
     claim is still described, with its text and source, in its article's graph.
     """
     syntax, compress = syntax_for(output, syntax_name)
     project_root = find_root(root)
-    if rebuild:
-        project = build(project_root).project
-    else:
-        project = load_project(project_root)
+    project = build(project_root).project if rebuild else load_project(project_root)
     folder = BuildDir(project.root)
     manifest = folder.read_manifest()
     prefixes = Minter(project.base_iri).prefixes()
@@ -259,7 +274,12 @@ def export(
         else:
             graphs = _union_graphs(project, manifest, article)
             triples = {q.triple for g in graphs for q in _graph_quads(store, g)}
-            items = [q.triple for q in sorted((Quad(t.subject, t.predicate, t.object) for t in triples), key=sort_key)]
+            items = [
+                q.triple
+                for q in sorted(
+                    (Quad(t.subject, t.predicate, t.object) for t in triples), key=sort_key
+                )
+            ]
     finally:
         del store
     with atomic_output(output, compress=compress) as stream:
@@ -271,12 +291,16 @@ def _graph_quads(store: Store, graph: str) -> list[Quad]:
     return sorted(store.quads_for_pattern(None, None, None, NamedNode(graph)), key=sort_key)
 
 
-def _serialize(items: list[Any], stream: IO[bytes], syntax: Syntax, prefixes: dict[str, str]) -> None:
+def _serialize(
+    items: list[Any], stream: IO[bytes], syntax: Syntax, prefixes: dict[str, str]
+) -> None:
     with contextlib.suppress(BrokenPipeError):
         if syntax.rdf_format in (RdfFormat.N_TRIPLES, RdfFormat.N_QUADS):
             serialize(items, stream, syntax.rdf_format)
         else:
-            quads = (i if isinstance(i, Quad) else Quad(i.subject, i.predicate, i.object) for i in items)
+            quads = (
+                i if isinstance(i, Quad) else Quad(i.subject, i.predicate, i.object) for i in items
+            )
             serialize(items, stream, syntax.rdf_format, prefixes=used_prefixes(quads, prefixes))
 
 

@@ -54,7 +54,9 @@ def cli() -> None:
 
 @cli.command("build")
 @_project_option
-@click.option("-o", "--output", default=None, help="Also export the dataset to this file ('-': stdout).")
+@click.option(
+    "-o", "--output", default=None, help="Also export the dataset to this file ('-': stdout)."
+)
 @click.option("--format", "syntax", default=None, help=_SYNTAX_HELP)
 @click.option("--full", is_flag=True, help="Rebuild everything, not only what changed.")
 def build_command(project: Path | None, output: str | None, syntax: str | None, full: bool) -> None:
@@ -83,8 +85,12 @@ def build_command(project: Path | None, output: str | None, syntax: str | None, 
 @_project_option
 @click.option("-o", "--output", required=True, help="The file to write ('-': stdout).")
 @click.option("--format", "syntax", default=None, help=_SYNTAX_HELP)
-@click.option("--article", default=None, help="Only this article's graphs (its own and its claims').")
-def export_command(project: Path | None, output: str, syntax: str | None, article: str | None) -> None:
+@click.option(
+    "--article", default=None, help="Only this article's graphs (its own and its claims')."
+)
+def export_command(
+    project: Path | None, output: str, syntax: str | None, article: str | None
+) -> None:
     """Export the dataset in any RDF syntax (building first if the data changed)."""
     from .build import export
 
@@ -96,33 +102,58 @@ def export_command(project: Path | None, output: str, syntax: str | None, articl
 @cli.command("new")
 @_project_option
 @click.argument("article_id")
-@click.option("--text", "text_file", required=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The article's text, UTF-8; copied byte for byte.")
+@click.option(
+    "--text",
+    "text_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The article's text, UTF-8; copied byte for byte.",
+)
 @click.option("--url", required=True, help="Where the article was published.")
-@click.option("--published", required=True, type=click.DateTime(["%Y-%m-%d"]),
-              help="Publication date, YYYY-MM-DD.")
+@click.option(
+    "--published",
+    required=True,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Publication date, YYYY-MM-DD.",
+)
 @click.option("--headline", default=None, help="Default: the text's first line.")
-@click.option("--publisher", default=None,
-              help="Registry id of the outlet. Default: guessed from the URL or the id.")
+@click.option(
+    "--publisher",
+    default=None,
+    help="Registry id of the outlet. Default: guessed from the URL or the id.",
+)
 @click.option("--language", default="en", show_default=True, help="BCP 47 tag of the text.")
-def new_command(project: Path | None, article_id: str, text_file: Path, url: str,
-                published: dt.datetime, headline: str | None, publisher: str | None,
-                language: str) -> None:
+def new_command(
+    project: Path | None,
+    article_id: str,
+    text_file: Path,
+    url: str,
+    published: dt.datetime,
+    headline: str | None,
+    publisher: str | None,
+    language: str,
+) -> None:
     """Scaffold a new article: copy its text and write a fact sheet to fill in."""
     from .project import find_root, load_project
     from .scaffold import new_article
 
     loaded = load_project(find_root(project))
-    path = new_article(loaded, article_id, text_file, url, published.date(), headline,
-                       publisher, language)
+    path = new_article(
+        loaded, article_id, text_file, url, published.date(), headline, publisher, language
+    )
     click.echo(f"wrote {path.relative_to(loaded.root)}; add its facts, then run newskg build")
 
 
 @cli.command("schema")
-@click.option("-o", "--output", "folder", default="schema", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write the JSON Schema files into.")
+@click.option(
+    "-o",
+    "--output",
+    "folder",
+    default="schema",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the JSON Schema files into.",
+)
 def schema_command(folder: Path) -> None:
     """Write the fact-sheet format as JSON Schema files, for editors."""
     from .jsonschema import write_schemas

@@ -294,7 +294,9 @@ class StatementFact(FactBase):
     kind: Literal["statement"]
     speaker: Ref | None = ref("speaker", "Who speaks or writes.")
     quote: Text = text("quote", "The words; a paraphrase when `paraphrase` is true.", required=True)
-    paraphrase: bool | None = flag("paraphrase", "True when the article reports the words indirectly.")
+    paraphrase: bool | None = flag(
+        "paraphrase", "True when the article reports the words indirectly."
+    )
     about: list[Ref] = refs("about", "Whom or what the statement is about.")
     topic: Text | None = text("topic", "What it is about, in the article's words.")
     occasion: Ref | None = ref("occasion", "Where it was said: an interview, a memo, a blog post.")

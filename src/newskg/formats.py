@@ -52,8 +52,10 @@ _RDFLIB_NAMES = {
     "turtle": "turtle", "trig": "trig", "nt": "ntriples", "nt11": "ntriples",
     "nquads": "nquads", "json-ld": "jsonld", "xml": "rdfxml",
 }  # fmt: skip
-_ALIASES = {"ttl": "turtle", "nt": "ntriples", "nq": "nquads", "json-ld": "jsonld",
-            "xml": "rdfxml", "rdf": "rdfxml", "n-triples": "ntriples", "n-quads": "nquads"}  # fmt: skip
+_ALIASES = {
+    "ttl": "turtle", "nt": "ntriples", "nq": "nquads", "json-ld": "jsonld", "xml": "rdfxml",
+    "rdf": "rdfxml", "n-triples": "ntriples", "n-quads": "nquads",
+}  # fmt: skip
 
 
 def syntax_named(name: str) -> Syntax:
@@ -120,5 +122,3 @@ def atomic_output(path: str | Path, *, compress: bool = False) -> Iterator[IO[by
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
-
-

@@ -25,8 +25,11 @@ SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
 def schema_document(model: type[BaseModel], title: str) -> dict[str, Any]:
     """One model's JSON Schema, with the draft and a title editors show."""
     schema = model.model_json_schema(by_alias=True)
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title, **{
-        k: v for k, v in schema.items() if k != "title"}}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": title,
+        **{k: v for k, v in schema.items() if k != "title"},
+    }
 
 
 def render(name: str) -> bytes:

@@ -18,17 +18,34 @@ from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
 from . import __version__
 from .evidence import Span
-from .facts import Entity, FactBase, MembershipFact, FoundingFact, TimeSpec
+from .facts import Entity, FactBase, FoundingFact, MembershipFact, TimeSpec
 from .project import ArticleInput, Project, time_fields
 from .timeexpr import ResolvedTime
 from .vocab import (
-    DCTERMS, OA, ONTOLOGY_IRI, PROV, RDF, RDFS, SCHEMA, SKOS, TIME, WD, XSD, Minter, iri, nk,
+    DCTERMS,
+    OA,
+    ONTOLOGY_IRI,
+    PROV,
+    RDF,
+    RDFS,
+    SCHEMA,
+    SKOS,
+    TIME,
+    WD,
+    XSD,
+    Minter,
+    iri,
+    nk,
 )  # fmt: skip
 
 A = iri(RDF, "type")
 LABEL = iri(RDFS, "label")
 _XSD_DATE = iri(XSD, "date")
-_CLAIM_CLASS = {"report": "ReportedClaim", "allegation": "Allegation", "statement": "AttributedStatement"}
+_CLAIM_CLASS = {
+    "report": "ReportedClaim",
+    "allegation": "Allegation",
+    "statement": "AttributedStatement",
+}
 _UNIT = {"day": "unitDay", "week": "unitWeek", "month": "unitMonth", "year": "unitYear"}
 _VALUE_TYPE = {"day": "date", "month": "gYearMonth", "year": "gYear"}
 _EMPLOYING = {"chief-executive-officer", "executive", "employee"}
@@ -36,8 +53,13 @@ _EMPLOYING = {"chief-executive-officer", "executive", "employee"}
 
 def sort_key(quad: Quad) -> tuple[str, str, int, str, str]:
     """Graph, subject, rdf:type first, then predicate and object: readable and stable."""
-    return (str(quad.graph_name), str(quad.subject), quad.predicate != A, str(quad.predicate),
-            str(quad.object))
+    return (
+        str(quad.graph_name),
+        str(quad.subject),
+        quad.predicate != A,
+        str(quad.predicate),
+        str(quad.object),
+    )
 
 
 def sorted_quads(quads: Iterable[Quad]) -> list[Quad]:
@@ -122,7 +144,9 @@ class ArticleMapper:
         for s, p, o in self.content(fact, subject):
             yield Quad(s, p, o, content_graph)
 
-    def content(self, fact: FactBase, subject: NamedNode) -> Iterator[tuple[NamedNode, NamedNode, NamedNode | Literal]]:
+    def content(
+        self, fact: FactBase, subject: NamedNode
+    ) -> Iterator[tuple[NamedNode, NamedNode, NamedNode | Literal]]:
         """What the fact says, as triples (the caller picks the graph)."""
         yield subject, A, nk(fact.rdf_class)
         if fact.subject is None:
@@ -143,7 +167,11 @@ class ArticleMapper:
             elif kind == "text":
                 yield subject, prop, self.text(value)
             elif kind == "boolean":
-                yield subject, prop, Literal("true" if value else "false", datatype=iri(XSD, "boolean"))
+                yield (
+                    subject,
+                    prop,
+                    Literal("true" if value else "false", datatype=iri(XSD, "boolean")),
+                )
             elif kind in {"status", "position"}:
                 yield subject, prop, nk(_camel(value))
             elif kind == "time":
@@ -152,7 +180,9 @@ class ArticleMapper:
                 yield from self.time(node, times[name], self.article.times.get((fact.id, name)))
         yield from self.shortcuts(fact)
 
-    def shortcuts(self, fact: FactBase) -> Iterator[tuple[NamedNode, NamedNode, NamedNode | Literal]]:
+    def shortcuts(
+        self, fact: FactBase
+    ) -> Iterator[tuple[NamedNode, NamedNode, NamedNode | Literal]]:
         """Direct links that the n-ary facts imply, aligned with Wikidata's properties."""
         if isinstance(fact, FoundingFact) and fact.organisation:
             for founder in fact.founders:
@@ -161,13 +191,19 @@ class ArticleMapper:
             org = self.entity(fact.organisation)
             is_org = org is not None and org.type != "Group"
             if fact.position == "chief-executive-officer" and is_org:
-                yield self.ref(fact.organisation), nk("chiefExecutiveOfficer"), self.ref(fact.member)
+                yield (
+                    self.ref(fact.organisation),
+                    nk("chiefExecutiveOfficer"),
+                    self.ref(fact.member),
+                )
             if fact.position in _EMPLOYING and is_org:
                 yield self.ref(fact.member), nk("employer"), self.ref(fact.organisation)
             if org is not None and org.type == "Group":
                 yield self.ref(fact.organisation), nk("hasMember"), self.ref(fact.member)
 
-    def time(self, node: NamedNode, spec: TimeSpec | str, resolved: ResolvedTime | None) -> Iterator[tuple[NamedNode, NamedNode, NamedNode | Literal]]:
+    def time(
+        self, node: NamedNode, spec: TimeSpec | str, resolved: ResolvedTime | None
+    ) -> Iterator[tuple[NamedNode, NamedNode, NamedNode | Literal]]:
         spec = spec if isinstance(spec, TimeSpec) else TimeSpec(text=spec)
         yield node, A, nk("TimeExpression")
         yield node, nk("asWritten"), self.text(spec.text)
@@ -183,7 +219,9 @@ class ArticleMapper:
         yield node, nk("earliest"), Literal(resolved.earliest.isoformat(), datatype=_XSD_DATE)
         yield node, nk("latest"), Literal(resolved.latest.isoformat(), datatype=_XSD_DATE)
 
-    def claim_description(self, fact: FactBase, claim: NamedNode, subject: NamedNode) -> Iterator[Quad]:
+    def claim_description(
+        self, fact: FactBase, claim: NamedNode, subject: NamedNode
+    ) -> Iterator[Quad]:
         """The article's own words about a claim: who makes it, whom they cite, where."""
         source = fact.according_to
         assert source is not None

@@ -54,8 +54,15 @@ def turtle_to_ntriples(source: Path, target: Path) -> None:
         with source.open("rb") as stream:
             triples = list(parse(stream, format=RdfFormat.TURTLE, base_iri=ONTOLOGY_IRI))
     except SyntaxError as exc:
-        raise DataErrors([Problem(Location(str(source), *_position(exc)), f"Turtle syntax error: {exc.msg}",
-                                  "fix the ontology's Turtle")]) from exc
+        raise DataErrors(
+            [
+                Problem(
+                    Location(str(source), *_position(exc)),
+                    f"Turtle syntax error: {exc.msg}",
+                    "fix the ontology's Turtle",
+                )
+            ]
+        ) from exc
     with target.open("wb") as stream:
         serialize(triples, stream, RdfFormat.N_TRIPLES)
 

@@ -52,14 +52,17 @@ def new_article(
         first_line = text_file.read_text(encoding="utf-8").strip().splitlines()[0]
     except (UnicodeDecodeError, IndexError) as exc:
         raise UsageError(f"{text_file} is empty or not UTF-8 text", "save it as UTF-8") from exc
+    default_headline = first_line.lstrip("-• ").strip()
     publisher = publisher or guess_publisher(project, article_id, url)
     if publisher is not None and publisher not in project.entities:
-        raise UsageError(f"publisher {publisher!r} is not in the registry",
-                         "add the outlet to data/entities.yaml first")
+        raise UsageError(
+            f"publisher {publisher!r} is not in the registry",
+            "add the outlet to data/entities.yaml first",
+        )
     lines = [
         SCHEMA_COMMENT,
         f"id: {article_id}\n",
-        f"headline: {json.dumps(headline or first_line.lstrip('-• ').strip(), ensure_ascii=False)}\n",
+        f"headline: {json.dumps(headline or default_headline, ensure_ascii=False)}\n",
         f"publisher: {publisher or 'unknown-publisher  # TODO: the registry id of the outlet'}\n",
         f"url: {json.dumps(url)}\n",
         f"published: {published.isoformat()}\n",

@@ -7,9 +7,8 @@ ids and fact ids, never from counters, so they stay stable when facts are added.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from pyoxigraph import Literal, NamedNode, Quad
 
