@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from .errors import UsageError
 from .facts import _check_slug, suggest_slug
 from .formats import atomic_output
+from .jsonschema import write_schemas
 from .project import ARTICLES_DIR, Project
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema=../../schema/article.schema.json\n"
@@ -74,4 +75,6 @@ def new_article(
         shutil.copyfileobj(source, stream)
     with atomic_output(sheet_path) as stream:
         stream.write("".join(lines).encode("utf-8"))
+    if not (project.root / "schema" / "article.schema.json").is_file():
+        write_schemas(project.root / "schema")  # so that editors can check the new sheet
     return sheet_path
