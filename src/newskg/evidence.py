@@ -104,9 +104,9 @@ def _explain_miss(text: str, quote: str) -> QuoteNotFound:
         passage = text[start:end]
         causes = _differences(quote, passage)
         return QuoteNotFound(
-            f"quote {_short(quote)} is not in the text as written; the text has "
-            f"{_short(passage)} at {start}",
-            f"they differ in {causes}: copy the article's characters exactly",
+            f"quote {_short(quote)} is not in the text as written: it differs in {causes} "
+            f"from the text's {_short(passage)} at {start}",
+            "copy the article's characters exactly",
         )
     matcher = difflib.SequenceMatcher(None, text, quote, autojunk=False)
     block = matcher.find_longest_match(0, len(text), 0, len(quote))
@@ -130,7 +130,10 @@ def _differences(quote: str, passage: str) -> str:
             causes.append("curly against straight quotes")
         if kinds & set("-\u2013\u2014\u2212"):
             causes.append("dashes")
-    if unicodedata.normalize("NFC", quote) != quote or unicodedata.normalize("NFC", passage) != passage:
+    if (
+        unicodedata.normalize("NFC", quote) != quote
+        or unicodedata.normalize("NFC", passage) != passage
+    ):
         causes.append("Unicode normalisation (NFC against NFD)")
     return ", ".join(causes) or "look-alike characters"
 

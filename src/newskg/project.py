@@ -10,7 +10,7 @@ import datetime as dt
 import difflib
 import hashlib
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import DataErrors, Location, Problem, UsageError
 from .evidence import QuoteNotFound, Span, locate
-from .facts import FACT_MODELS, ArticleSheet, Entity, FactBase, Registry, TimeSpec
+from .facts import FACT_MODELS, ArticleSheet, Entity, FactBase, Registry, TimeSpec, suggest_slug
 from .timeexpr import ResolvedTime, parse_value, resolve_text
 from .yamlio import YamlDocument, YamlPath, load_yaml, read_text_file
 
@@ -92,7 +92,9 @@ def read_config(root: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise DataErrors([Problem(Location(CONFIG_FILE), f"cannot read the config: {exc}")]) from exc
+        raise DataErrors(
+            [Problem(Location(CONFIG_FILE), f"cannot read the config: {exc}")]
+        ) from exc
 
 
 def base_iri(config: dict[str, Any]) -> str:
@@ -121,11 +123,11 @@ def load_project(root: Path | None = None) -> Project:
     config = read_config(root)
     base = base_iri(config)
     problems: list[Problem] = []
-    entities, registry_sources = _load_registry(root, problems)
+    entities, registry_sources, registry_ids = _load_registry(root, problems)
     articles: list[ArticleInput] = []
     local_owner: dict[str, str] = {}
     for yaml_path in sorted((root / ARTICLES_DIR).glob("*.yaml")):
-        article = _load_article(root, yaml_path, entities, local_owner, problems)
+        article = _load_article(root, yaml_path, registry_ids, local_owner, problems)
         if article is not None:
             articles.append(article)
     _check_orphan_texts(root, problems)
@@ -138,21 +140,29 @@ def _rel(root: Path, path: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def _load_registry(root: Path, problems: list[Problem]) -> tuple[dict[str, Entity], dict[str, str]]:
+def _load_registry(
+    root: Path, problems: list[Problem]
+) -> tuple[dict[str, Entity], dict[str, str], set[str] | None]:
+    """The registry's entities, its source hash, and the ids it names: when it fails
+    validation, the ids as written (and their IRI-safe forms), so that its errors do not
+    make every reference in the articles an error too; None when it cannot be read."""
     path = root / REGISTRY_FILE
     if not path.is_file():
         problems.append(
             Problem(Location(REGISTRY_FILE), "the entity registry is missing", "create it")
         )
-        return {}, {}
+        return {}, {}, None
     doc, found = load_yaml(path, REGISTRY_FILE)
     problems.extend(found)
     sources = {REGISTRY_FILE: sha256(path.read_bytes())}
     if doc is None or found:
-        return {}, sources
+        return {}, sources, None
     registry = _validate(Registry, doc, problems)
     if registry is None:
-        return {}, sources
+        entries = doc.data.get("entities") if isinstance(doc.data, dict) else None
+        rows = entries if isinstance(entries, list) else []
+        ids = {e["id"] for e in rows if isinstance(e, dict) and isinstance(e.get("id"), str)}
+        return {}, sources, ids | {suggest_slug(i) for i in ids}
     entities: dict[str, Entity] = {}
     for index, entity in enumerate(registry.entities):
         if entity.id in entities:
@@ -168,13 +178,13 @@ def _load_registry(root: Path, problems: list[Problem]) -> tuple[dict[str, Entit
         for j, member in enumerate(entity.members):
             if member not in entities:
                 problems.append(_unknown(doc, ("entities", index, "members", j), member, entities))
-    return entities, sources
+    return entities, sources, set(entities)
 
 
 def _load_article(
     root: Path,
     yaml_path: Path,
-    registry: dict[str, Entity],
+    registry: set[str] | None,
     local_owner: dict[str, str],
     problems: list[Problem],
 ) -> ArticleInput | None:
@@ -209,23 +219,29 @@ def _load_article(
     problems.extend(found)
     if text is None:
         return None
-    known = dict(registry)
+    known = set(registry or ())
     for index, entity in enumerate(sheet.entities):
         where = doc.location(("entities", index, "id"))
-        if entity.id in registry:
+        if entity.id in known:
             problems.append(
-                Problem(where, f"entity id {entity.id!r} is already in {REGISTRY_FILE}",
-                        "use the registry's entry, or rename this one")
+                Problem(
+                    where,
+                    f"entity id {entity.id!r} is already in {REGISTRY_FILE}",
+                    "use the registry's entry, or rename this one",
+                )
             )
         elif entity.id in local_owner:
             problems.append(
-                Problem(where, f"duplicate id {entity.id!r}: {local_owner[entity.id]} defines it too",
-                        f"move it to {REGISTRY_FILE} so that both articles share it")
+                Problem(
+                    where,
+                    f"duplicate id {entity.id!r}: {local_owner[entity.id]} defines it too",
+                    f"move it to {REGISTRY_FILE} so that both articles share it",
+                )
             )
         local_owner.setdefault(entity.id, display)
-        known[entity.id] = entity
+        known.add(entity.id)
     article = ArticleInput(sheet.id, sheet, text, doc)
-    _check_facts(article, known, problems)
+    _check_facts(article, known if registry is not None else None, problems)
     article.sources = {
         display: sha256(yaml_path.read_bytes()),
         _rel(root, text_path): sha256(text_path.read_bytes()),
@@ -284,34 +300,60 @@ def time_fields(fact: FactBase) -> Iterator[tuple[str, TimeSpec]]:
             yield name, value if isinstance(value, TimeSpec) else TimeSpec(text=value)
 
 
-def _check_facts(article: ArticleInput, known: dict[str, Entity], problems: list[Problem]) -> None:
+def _check_facts(article: ArticleInput, known: set[str] | None, problems: list[Problem]) -> None:
+    """Check fact ids, references (unless `known` is None: the registry is unreadable),
+    evidence and times."""
     doc, sheet = article.doc, article.sheet
     fact_ids: dict[str, int] = {}
     for index, fact in enumerate(sheet.facts):
         if fact.id in fact_ids:
-            problems.append(Problem(doc.location(("facts", index, "id")),
-                                    f"duplicate fact id {fact.id!r} (also fact {fact_ids[fact.id] + 1})",
-                                    "fact ids are unique within an article"))
-        elif fact.id in known:
-            problems.append(Problem(doc.location(("facts", index, "id")),
-                                    f"fact id {fact.id!r} is also an entity id",
-                                    "rename the fact: a reference must name one thing"))
+            problems.append(
+                Problem(
+                    doc.location(("facts", index, "id")),
+                    f"duplicate fact id {fact.id!r} (also fact {fact_ids[fact.id] + 1})",
+                    "fact ids are unique within an article",
+                )
+            )
+        elif known is not None and fact.id in known:
+            problems.append(
+                Problem(
+                    doc.location(("facts", index, "id")),
+                    f"fact id {fact.id!r} is also an entity id",
+                    "rename the fact: a reference must name one thing",
+                )
+            )
         fact_ids.setdefault(fact.id, index)
-    if sheet.publisher not in known:
+    if known is not None and sheet.publisher not in known:
         problems.append(_unknown(doc, ("publisher",), sheet.publisher, known))
     for index, fact in enumerate(sheet.facts):
-        base: YamlPath = ("facts", index)
-        for path, target in fact_refs(fact):
-            entity_only = path[0] in {"subject"} or path[:2] in {("according_to", "source"),
-                                                                  ("according_to", "citing")}
-            if target in known or (target in fact_ids and not entity_only):
-                continue
-            problems.append(_unknown(doc, base + path, target, known, [] if entity_only else fact_ids))
+        if known is not None:
+            _check_refs(doc, index, fact, known, fact_ids, problems)
         _check_evidence(article, index, fact, problems)
         _check_times(article, index, fact, problems)
 
 
-def _check_evidence(article: ArticleInput, index: int, fact: FactBase, problems: list[Problem]) -> None:
+def _check_refs(
+    doc: YamlDocument,
+    index: int,
+    fact: FactBase,
+    known: set[str],
+    fact_ids: dict[str, int],
+    problems: list[Problem],
+) -> None:
+    base: YamlPath = ("facts", index)
+    for path, target in fact_refs(fact):
+        entity_only = path[0] in {"subject"} or path[:2] in {
+            ("according_to", "source"),
+            ("according_to", "citing"),
+        }
+        if target in known or (target in fact_ids and not entity_only):
+            continue
+        problems.append(_unknown(doc, base + path, target, known, [] if entity_only else fact_ids))
+
+
+def _check_evidence(
+    article: ArticleInput, index: int, fact: FactBase, problems: list[Problem]
+) -> None:
     multiple = isinstance(fact.evidence, list)
     for number, quote in enumerate(fact.evidence_list(), start=1):
         path: YamlPath = ("facts", index, "evidence") + ((number - 1,) if multiple else ())
@@ -321,7 +363,9 @@ def _check_evidence(article: ArticleInput, index: int, fact: FactBase, problems:
             problems.append(Problem(article.doc.location(path), exc.message, exc.hint))
 
 
-def _check_times(article: ArticleInput, index: int, fact: FactBase, problems: list[Problem]) -> None:
+def _check_times(
+    article: ArticleInput, index: int, fact: FactBase, problems: list[Problem]
+) -> None:
     for name, spec in time_fields(fact):
         path: YamlPath = ("facts", index, name)
         value = spec.value
@@ -330,21 +374,30 @@ def _check_times(article: ArticleInput, index: int, fact: FactBase, problems: li
             if value is None:
                 if spec.after or spec.before or spec.during:
                     continue
-                problems.append(Problem(article.doc.location(path),
-                                        f"cannot resolve the time {spec.text!r} by itself",
-                                        "give its value: {text: ..., value: YYYY-MM-DD}"))
+                problems.append(
+                    Problem(
+                        article.doc.location(path),
+                        f"cannot resolve the time {spec.text!r} by itself",
+                        "give its value: {text: ..., value: YYYY-MM-DD}",
+                    )
+                )
                 continue
+        text = value.isoformat() if isinstance(value, dt.date) else str(value)
         try:
-            text = value.isoformat() if isinstance(value, dt.date) else str(value)
             article.times[(fact.id, name)] = parse_value(text)
         except ValueError as exc:
             where = path + ("value",) if spec.value is not None else path
-            problems.append(Problem(article.doc.location(where), f"impossible time: {exc}",
-                                    "a real date such as 2024-03-01, a year, a month or a week"))
+            problems.append(
+                Problem(
+                    article.doc.location(where),
+                    f"impossible time {text!r}: {exc}",
+                    "a real date such as 2024-03-01, a year, a month or a week",
+                )
+            )
 
 
 def _unknown(
-    doc: YamlDocument, path: YamlPath, value: str, known: dict[str, Any], facts: Any = ()
+    doc: YamlDocument, path: YamlPath, value: str, known: Iterable[str], facts: Iterable[str] = ()
 ) -> Problem:
     candidates = [*known, *facts]
     close = difflib.get_close_matches(value, candidates, n=1, cutoff=0.6)
@@ -363,7 +416,12 @@ def _validate(model: type[M], doc: YamlDocument, problems: list[Problem]) -> M |
     try:
         return model.model_validate(doc.data)
     except ValidationError as exc:
-        problems.extend(_schema_problem(doc, error) for error in exc.errors())
+        errors = [(_data_path(doc, tuple(e["loc"])), e) for e in exc.errors()]
+        # an unquoted `2024-03-05` where a union takes text fails every branch: when one
+        # of them wanted text, that is the error to report
+        quoted = {path for path, e in errors if e["type"] == "string_type" and path in doc.implicit}
+        kept = [e for path, e in errors if path not in quoted or e["type"] == "string_type"]
+        problems.extend(dict.fromkeys(_schema_problem(doc, error) for error in kept))
         return None
 
 
@@ -371,11 +429,13 @@ def _data_path(doc: YamlDocument, loc: tuple[Any, ...]) -> YamlPath:
     """Pydantic's location with the discriminator tags and union branches removed."""
     path: list[str | int] = []
     node = doc.data
-    for part in loc:
-        if isinstance(node, dict) and part in node:
-            path.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+    for number, part in enumerate(loc):
+        in_fact = number == 2 and loc[0] == "facts" and isinstance(node, dict)
+        if in_fact and part == node.get("kind"):
+            continue  # the discriminator's tag, though a field may share its name ('action')
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
             path.append(part)
             node = node[part]
         elif part == "in_" and isinstance(node, dict) and "in" in node:
@@ -392,52 +452,84 @@ def _schema_problem(doc: YamlDocument, error: Any) -> Problem:
     if kind == "extra_forbidden":
         fields = _allowed_fields(doc, path[:-1])
         close = difflib.get_close_matches(name, fields, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else f"known fields: {', '.join(sorted(fields))}"
+        hint = (
+            f"did you mean {close[0]!r}?" if close else f"known fields: {', '.join(sorted(fields))}"
+        )
         return Problem(doc.location(path, key=True), f"unknown field {name!r}", hint)
     if kind == "missing":
-        return Problem(doc.location(path), f"missing required field {name!r}",
-                       f"add `{name}:` to this {'fact' if 'facts' in path else 'entry'}")
+        owner = _node_at(doc, path)
+        of = f" in {owner['id']!r}" if isinstance(owner, dict) and "id" in owner else ""
+        return Problem(
+            doc.location(path),
+            f"missing required field {name!r}{of}",
+            f"add `{name}:` to this {'fact' if 'facts' in path else 'entry'}",
+        )
     if kind in {"union_tag_invalid", "union_tag_not_found"}:
         given = error.get("ctx", {}).get("tag", "")
         close = difflib.get_close_matches(str(given), list(FACT_MODELS), n=1)
         hint = f"did you mean {close[0]!r}?" if close else f"kinds: {', '.join(FACT_MODELS)}"
         if kind == "union_tag_not_found":
-            return Problem(doc.location(path), "a fact without a `kind`", f"kinds: {', '.join(FACT_MODELS)}")
+            return Problem(
+                doc.location(path), "a fact without a `kind`", f"kinds: {', '.join(FACT_MODELS)}"
+            )
         return Problem(doc.location(path + ("kind",)), f"unknown fact kind {given!r}", hint)
-    if path in doc.implicit:
+    if kind == "string_type" and path in doc.implicit:
         written = doc.implicit[path]
         value = error.get("input")
-        return Problem(doc.location(path),
-                       f"YAML reads the unquoted {written!r} as {type(value).__name__} {value!r}, "
-                       "not as text",
-                       f'put it in quotes: "{written}"')
+        return Problem(
+            doc.location(path),
+            f"YAML reads the unquoted {written!r} as {type(value).__name__} {value}, not as text",
+            f'put it in quotes: "{written}"',
+        )
     message = error["msg"].removeprefix("Value error, ")
     shown = error.get("input")
     if not isinstance(shown, dict | list) and shown is not None and repr(shown) not in message:
         message += f" (got {shown!r})"
-    return Problem(doc.location(path), message, _hint_for(kind))
+    return Problem(doc.location(path), message, _hint_for(kind, message, shown))
 
 
-def _hint_for(kind: str) -> str:
+_VALUE_HINTS = {
+    # fragments of the messages of the validators in facts.py -> their hints
+    "is not IRI-safe": "write it as {slug!r}",
+    "invisible characters": "delete them: retype the name, or copy it from a plain-text source",
+    "leading or trailing spaces": "remove the spaces around the name",
+    "control or surrogate characters": "delete the character",
+    "Wikidata item id": "copy the Q-number from the item's Wikidata page",
+    "BCP 47": "use a language tag such as 'en'",
+    "http(s) URL": "write the full address, starting with https://",
+}
+
+
+def _hint_for(kind: str, message: str = "", value: Any = None) -> str:
+    if kind == "value_error":
+        for fragment, hint in _VALUE_HINTS.items():
+            if fragment in message:
+                return hint.format(slug=suggest_slug(str(value)))
     return {
         "string_type": "write text, in quotes if it could be read as something else",
         "date_from_datetime_parsing": "write a real date as YYYY-MM-DD",
         "date_parsing": "write a real date as YYYY-MM-DD",
         "literal_error": "use one of the values listed",
         "list_type": "write a list: [a, b] or one '- item' per line",
-    }.get(kind, "")
+    }.get(kind, "the JSON Schema in schema/ describes what this field takes")
 
 
-def _allowed_fields(doc: YamlDocument, path: YamlPath) -> list[str]:
+def _node_at(doc: YamlDocument, path: YamlPath) -> Any:
     node: Any = doc.data
     for part in path:
         node = node[part]  # the path was taken from the data itself
+    return node
+
+
+def _allowed_fields(doc: YamlDocument, path: YamlPath) -> list[str]:
+    node = _node_at(doc, path)
     if len(path) == 2 and path[0] == "facts" and isinstance(node, dict):
         model = FACT_MODELS.get(str(node.get("kind")))
         if model is not None:
             return [f.alias or n for n, f in model.model_fields.items()]
     names: set[str] = set()
-    for model in (*FACT_MODELS.values(), ArticleSheet, Entity, TimeSpec):
-        names.update(model.model_fields)
+    models: list[type[BaseModel]] = [*FACT_MODELS.values(), ArticleSheet, Entity, TimeSpec]
+    for each in models:
+        names.update(each.model_fields)
     names.update({"quote", "occurrence", "source", "citing", "claim", "in"})
     return sorted(names)

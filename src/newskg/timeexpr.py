@@ -49,8 +49,8 @@ def parse_value(value: str) -> ResolvedTime:
         year, month = int(value[:4]), int(value[5:])
         if not 1 <= month <= 12:
             raise ValueError(f"month {month} does not exist")
-        last = calendar.monthrange(year, month)[1]
-        return ResolvedTime(value, "month", dt.date(year, month, 1), dt.date(year, month, last))
+        days = calendar.monthrange(year, month)[1]
+        return ResolvedTime(value, "month", dt.date(year, month, 1), dt.date(year, month, days))
     if re.fullmatch(r"\d{4}-W\d{2}", value):
         year, week = int(value[:4]), int(value[6:])
         monday = dt.date.fromisocalendar(year, week, 1)

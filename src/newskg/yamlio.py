@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.error import Mark
 from yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.reader import ReaderError
 
 from .errors import Location, Problem
 
@@ -35,16 +37,18 @@ class _AnchorRefused(yaml.MarkedYAMLError):
 class _StrictLoader(yaml.SafeLoader):
     """SafeLoader that refuses anchors and aliases while composing."""
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
-        event = self.peek_event()
-        if isinstance(event, AliasEvent) or (
-            isinstance(event, ScalarEvent | CollectionStartEvent) and event.anchor is not None
-        ):
-            raise _AnchorRefused(
-                problem="anchors and aliases are not allowed in fact sheets",
-                problem_mark=event.start_mark,
-            )
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, AliasEvent):
+            written = f"alias '*{event.anchor}'"
+        elif isinstance(event, ScalarEvent | CollectionStartEvent) and event.anchor is not None:
+            written = f"anchor '&{event.anchor}'"
+        else:
+            return super().compose_node(parent, index)
+        raise _AnchorRefused(
+            problem=f"{written}: anchors and aliases are not allowed in fact sheets",
+            problem_mark=event.start_mark,
+        )
 
 
 @dataclass
@@ -82,8 +86,9 @@ def read_text_file(path: Path, display: str) -> tuple[str | None, list[Problem]]
     if size > MAX_BYTES:
         return None, [
             Problem(
-                Location(display),
-                f"file is {size / 1e6:.1f} MB, over the {MAX_BYTES // (1024 * 1024)} MB limit",
+                Location(display, 1, 1),
+                f"file is {size} bytes, over the limit of {MAX_BYTES} bytes "
+                f"({MAX_BYTES // 2**20} MiB)",
                 "split the facts across articles or trim the file",
             )
         ]
@@ -91,14 +96,14 @@ def read_text_file(path: Path, display: str) -> tuple[str | None, list[Problem]]
     try:
         return raw.decode("utf-8"), []
     except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
-        line = before.count(b"\n") + 1
-        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        line = raw.count(b"\n", 0, exc.start) + 1
+        before = raw[line_start : exc.start].decode("utf-8")  # the error is the first bad byte
         bad = raw[exc.start : exc.end].hex(" ")
         return None, [
             Problem(
-                Location(display, line, column),
-                f"file is not UTF-8: byte(s) {bad} cannot be decoded",
+                Location(display, line, len(before) + 1),
+                f"file is not UTF-8: byte(s) {bad} after {before[-30:]!r} cannot be decoded",
                 "save the file as UTF-8 (for example: iconv -f latin1 -t utf-8)",
             )
         ]
@@ -114,7 +119,18 @@ def load_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Probl
 
 def parse_yaml(text: str, display: str) -> tuple[YamlDocument | None, list[Problem]]:
     """Parse YAML text (see :func:`load_yaml`)."""
-    loader = _StrictLoader(text)
+    try:
+        loader = _StrictLoader(text)
+    except ReaderError as exc:  # raised before any parsing: a character YAML refuses
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        return None, [
+            Problem(
+                Location(display, line, column),
+                f"character U+{exc.character:04X} is not allowed in YAML",
+                "remove the control character from the file",
+            )
+        ]
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -142,9 +158,25 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, display: str) -> Problem:
         hint = "YAML indentation must use spaces, not tabs"
     elif isinstance(exc, _AnchorRefused):
         hint = "write the value out in full instead of `&anchor` / `*alias`"
-    elif "special characters" in message:
-        hint = "remove the control character from the file"
+    elif "mapping values are not allowed" in message:
+        hint = "a value that contains ': ' must be put in quotes"
+    snippet = _line_at(mark) if mark else ""
+    if snippet:
+        message += f", in {snippet!r}"
     return Problem(Location(display, line, column), f"YAML syntax error: {message}", hint)
+
+
+def _line_at(mark: Mark, width: int = 60) -> str:
+    """The source line that `mark` stands on, cut to about `width` characters around it."""
+    buffer, pointer = mark.buffer, mark.pointer
+    if buffer is None:
+        return ""
+    start = max(buffer.rfind(c, 0, pointer) for c in "\n\r\x85\u2028\u2029") + 1
+    ends = [buffer.find(c, pointer) for c in "\0\n\r\x85\u2028\u2029"]
+    line = buffer[start : min([e for e in ends if e != -1], default=len(buffer))]
+    at = pointer - start
+    low, high = max(0, at - width // 2), max(width, at + width // 2)
+    return ("…" if low else "") + line[low:high] + ("…" if high < len(line) else "")
 
 
 def _build(
@@ -185,7 +217,9 @@ def _build(
             Problem(
                 Location(doc.path, node.start_mark.line + 1, node.start_mark.column + 1),
                 f"value {node.value!r} cannot be read: {exc}",
-                "an impossible date? quote the value or correct it",
+                "write a real date as YYYY-MM-DD"
+                if node.tag == "tag:yaml.org,2002:timestamp"
+                else "quote the value or correct it",
             )
         )
         return node.value
