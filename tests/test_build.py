@@ -302,3 +302,12 @@ def test_an_output_file_is_untouched_when_the_build_fails(project: Path, tmp_pat
     assert run_cli("build", "--project", str(project), "-o", str(out)) == 1
     assert out.read_bytes() == b"previous"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".graph")] == []
+
+
+def test_an_article_text_without_a_fact_sheet_is_a_warning_not_a_failure(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "data" / "articles" / "draft.txt").write_text("A draft.\n", encoding="utf-8")
+    assert run_cli("build", "--project", str(project)) == 0
+    err = capsys.readouterr().err
+    assert "data/articles/draft.txt: warning: an article text without a fact sheet" in err

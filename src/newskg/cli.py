@@ -65,6 +65,8 @@ def build_command(project: Path | None, output: str | None, syntax: str | None, 
 
     result = build(project, full=full)
     root = result.project.root
+    for warning in result.project.warnings:
+        click.echo(str(warning), err=True)
     click.echo(
         f"built {len(result.project.articles)} article(s): {len(result.built)} mapped, "
         f"{len(result.unchanged)} unchanged, {len(result.removed)} removed",

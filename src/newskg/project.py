@@ -56,6 +56,8 @@ class Project:
     entities: dict[str, Entity]
     articles: list[ArticleInput]
     registry_sources: dict[str, str]
+    warnings: list[Problem] = field(default_factory=list)
+    """Doubtful but not wrong: an article text without a fact sheet, say."""
 
     def article(self, article_id: str) -> ArticleInput:
         """The article with this id, or a usage error naming the known ones."""
@@ -131,9 +133,9 @@ def load_project(root: Path | None = None) -> Project:
         if article is not None:
             articles.append(article)
     _check_orphan_texts(root, problems)
-    if problems:
+    if any(p.severity == "error" for p in problems):
         raise DataErrors(problems)
-    return Project(root, base, entities, articles, registry_sources)
+    return Project(root, base, entities, articles, registry_sources, problems)
 
 
 def _rel(root: Path, path: Path) -> str:
@@ -260,9 +262,6 @@ def _check_orphan_texts(root: Path, problems: list[Problem]) -> None:
                     severity="warning",
                 )
             )
-    problems[:] = [p for p in problems if p.severity == "error"] + [
-        p for p in problems if p.severity != "error"
-    ]
 
 
 def fact_refs(fact: FactBase) -> Iterator[tuple[YamlPath, str]]:
