@@ -164,6 +164,149 @@ def schema_command(folder: Path) -> None:
         click.echo(f"wrote {path}")
 
 
+# -- asking the graph --------------------------------------------------------------------------
+
+
+def _query_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Options shared by the commands that run queries."""
+    options = [
+        click.option(
+            "--endpoint",
+            default=None,
+            help="Run against this SPARQL 1.1 endpoint URL instead of the embedded store.",
+        ),
+        click.option(
+            "--timeout",
+            type=float,
+            default=60.0,
+            show_default=True,
+            help="Stop a query that runs longer than this many seconds.",
+        ),
+        click.option(
+            "--allow-network",
+            is_flag=True,
+            help="Let a local query use SERVICE or FROM graphs outside the store.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return _project_option(func)
+
+
+def _params(values: tuple[str, ...]) -> dict[str, str]:
+    given: dict[str, str] = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise click.UsageError(f"--param {item!r}: write it as name=value")
+        given[name.strip()] = value
+    return given
+
+
+@cli.command("queries")
+@_project_option
+def queries_command(project: Path | None) -> None:
+    """List the stored queries: name, title and parameters."""
+    from .project import find_root
+    from .queries import catalogue
+
+    try:
+        root: Path | None = find_root(project)
+    except NewsKGError:
+        root = None
+    for name, query in catalogue(root).items():
+        params = ", ".join(
+            f"{p}{'' if spec.required else '?'}" for p, spec in query.parameters.items()
+        )
+        click.echo(f"{name:<16} {query.title}" + (f"  [{params}]" if params else ""))
+
+
+@cli.command("query")
+@click.argument("name", required=False)
+@click.option(
+    "--file",
+    "query_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Run the query in this .rq file.",
+)
+@click.option("--sparql", default=None, help="Run this query text.")
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A parameter: a registry id, an IRI, a prefixed name or a literal.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    default=None,
+    help="table, csv, tsv, json, xml, markdown; for CONSTRUCT/DESCRIBE an RDF syntax. "
+    "Default: guessed from -o, else table on a terminal and csv otherwise.",
+)
+@click.option("-o", "--output", default="-", help="Write to this file instead of stdout.")
+@_query_options
+def query_command(
+    name: str | None,
+    query_file: Path | None,
+    sparql: str | None,
+    params: tuple[str, ...],
+    fmt: str | None,
+    output: str,
+    project: Path | None,
+    endpoint: str | None,
+    timeout: float,
+    allow_network: bool,
+) -> None:
+    """Run a stored query (or --file, or --sparql) and print its answer.
+
+    ASK prints true or false and exits 0 when true, 1 when false."""
+    from .formats import atomic_output
+    from .querying import ad_hoc, open_context, run, stored
+    from .results import ask_value, results_format, write_answer
+
+    if sum(x is not None for x in (name, query_file, sparql)) != 1:
+        raise click.UsageError("give one of: a stored query's NAME, --file FILE or --sparql TEXT")
+    given = _params(params)
+    context = open_context(project, endpoint, timeout=timeout, allow_network=allow_network)
+    if name is not None:
+        query = stored(name, context)
+    elif query_file is not None:
+        query = ad_hoc(query_file.read_text(encoding="utf-8"), str(query_file), given)
+    else:
+        query = ad_hoc(sparql or "", "<--sparql>", given)
+    answer = run(query, given, context)
+    terminal = output == "-" and sys.stdout.isatty()
+    chosen = results_format(output, fmt, answer.form, terminal)
+    with atomic_output(output) as stream:
+        write_answer(answer, chosen, stream, context.prefixes)
+    if answer.form == "ASK" and not ask_value(answer):
+        sys.exit(1)
+
+
+@cli.command("verify")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info"]),
+    default="error",
+    show_default=True,
+    help="The lowest severity of a failed check that fails the run.",
+)
+@_query_options
+def verify_command(
+    fail_on: str, project: Path | None, endpoint: str | None, timeout: float, allow_network: bool
+) -> None:
+    """Run the stored checks (queries/checks): any row returned is a violation."""
+    from .querying import open_context
+    from .verify import verify
+
+    context = open_context(project, endpoint, timeout=timeout, allow_network=allow_network)
+    report = verify(context)
+    click.echo(report.text, nl=False)
+    if report.fails(fail_on):
+        sys.exit(1)
+
+
 def main(argv: list[str] | None = None) -> None:
     """The console entry point: run a command, turn newskg's errors into exit codes."""
     try:

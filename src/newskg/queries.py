@@ -1,0 +1,163 @@
+"""The stored-query catalogue: one SPARQL query per .rq file, with a metadata header.
+
+A stored query starts with a header of comment lines holding YAML between two `# ---`
+lines (grlc's convention of metadata in the query's comments), read into a typed
+:class:`StoredQuery`.  The name is the file stem.  newskg's own queries ship inside the
+package; a project's `queries/` folder adds its own or overrides them by name.
+
+    # ---
+    # title: Lawsuits
+    # description: Each legal action with its parties ...
+    # parameters:
+    #   party: {type: iri, description: "A plaintiff or defendant."}
+    # ---
+    SELECT ...
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import DataErrors, Location, Problem, UsageError
+from .resources import resource_dir
+from .yamlio import parse_yaml
+
+ParameterType = Literal["iri", "string", "date", "integer", "literal"]
+Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("info", "warning", "error")
+
+
+class Parameter(BaseModel):
+    """A query parameter: bound by the engine, never pasted into the query text."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: ParameterType = "iri"
+    description: str = ""
+    required: bool = False
+    default: str | None = None
+
+
+class Header(BaseModel):
+    """The metadata a stored query declares in its header."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str
+    description: str = ""
+    parameters: dict[str, Parameter] = Field(default_factory=dict)
+    severity: Severity | None = None
+
+
+@dataclass(frozen=True)
+class StoredQuery:
+    """One stored query: its name, its metadata and its SPARQL text."""
+
+    name: str
+    title: str
+    description: str
+    source: str
+    path: Path
+    parameters: dict[str, Parameter] = field(default_factory=dict)
+    severity: Severity | None = None
+
+
+def _split_header(text: str) -> tuple[str, int]:
+    """The YAML of the header (without the '# ' marks) and the line where it starts."""
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "# ---":
+        return "", 0
+    body: list[str] = []
+    for line in lines[1:]:
+        if line.strip() == "# ---":
+            return "\n".join(body) + "\n", 2
+        if not line.startswith("#"):
+            break
+        body.append(line[2:] if line.startswith("# ") else line[1:])
+    return "", 0
+
+
+def read_query(path: Path, display: str | None = None) -> StoredQuery:
+    """Read one .rq file into a StoredQuery; a bad header is a DataErrors with its line."""
+    display = display or str(path)
+    text = path.read_text(encoding="utf-8")
+    header_text, first_line = _split_header(text)
+    if not header_text:
+        raise DataErrors(
+            [
+                Problem(
+                    Location(display, 1, 1),
+                    "the query has no metadata header",
+                    "start it with '# ---', '# title: ...', '# ---'",
+                )
+            ]
+        )
+    doc, problems = parse_yaml(header_text, display)
+    if doc is None or problems:
+        shifted = [
+            Problem(
+                Location(display, p.location.line + first_line - 1, p.location.column + 2),
+                p.message,
+                p.hint,
+            )
+            for p in problems
+        ]
+        raise DataErrors(shifted)
+    try:
+        header = Header.model_validate(doc.data)
+    except ValidationError as exc:
+        found = []
+        for error in exc.errors():
+            where = doc.location(tuple(error["loc"]))
+            found.append(
+                Problem(
+                    Location(display, where.line + first_line - 1, where.column + 2),
+                    f"query header: {error['msg']} at {'.'.join(map(str, error['loc']))}",
+                )
+            )
+        raise DataErrors(found) from exc
+    return StoredQuery(
+        path.stem,
+        header.title,
+        header.description.strip(),
+        text,
+        path,
+        dict(header.parameters),
+        header.severity,
+    )
+
+
+def _folders(project_root: Path | None, sub: str) -> list[Path]:
+    folders = [resource_dir("queries") / sub if sub else resource_dir("queries")]
+    if project_root is not None:
+        own = project_root / "queries" / sub if sub else project_root / "queries"
+        if own.is_dir() and own.resolve() != folders[0].resolve():
+            folders.append(own)
+    return folders
+
+
+def catalogue(project_root: Path | None = None, *, checks: bool = False) -> dict[str, StoredQuery]:
+    """The stored queries (or, with checks=True, the stored checks), by name: newskg's
+    own, then the project's, which add to them or replace them by name."""
+    found: dict[str, StoredQuery] = {}
+    for folder in _folders(project_root, "checks" if checks else ""):
+        for path in sorted(folder.glob("*.rq")):
+            found[path.stem] = read_query(path)
+    return dict(sorted(found.items()))
+
+
+def stored_query(name: str, project_root: Path | None = None) -> StoredQuery:
+    """One stored query by name; a usage error suggests the nearest name."""
+    queries = catalogue(project_root)
+    if name not in queries:
+        close = difflib.get_close_matches(name, queries, n=1)
+        raise UsageError(
+            f"no stored query {name!r}",
+            f"did you mean {close[0]!r}?" if close else "`newskg queries` lists them",
+        )
+    return queries[name]

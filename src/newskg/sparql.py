@@ -1,0 +1,275 @@
+"""Reading SPARQL before it runs: its form, the network and graphs it would reach,
+and parameters bound as validated RDF terms, never pasted into the query text.
+
+pyoxigraph's engine follows `SERVICE` itself, in Rust, where Python's audit hooks never
+see it; so a query is parsed (with rdflib's SPARQL parser, which also decodes `\\u`
+escapes such as `SERVIC\\u0045` first) and refused before it reaches any engine.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
+
+from .errors import DataErrors, Location, Problem, UsageError
+from .queries import Parameter, StoredQuery
+
+FORMS = ("SelectQuery", "AskQuery", "ConstructQuery", "DescribeQuery")
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+# The IRIREF production of SPARQL and Turtle: no spaces, quotes, angle brackets, braces...
+_IRIREF = re.compile(r'^[^\x00-\x20<>"{}|^`\\]*$')
+
+
+@dataclass(frozen=True)
+class QueryInfo:
+    """What a query is and what it would reach."""
+
+    form: str
+    """SELECT, ASK, CONSTRUCT or DESCRIBE."""
+    services: bool = False
+    default_graphs: list[str] = field(default_factory=list)
+    named_graphs: list[str] = field(default_factory=list)
+
+
+def _walk(node: Any) -> Any:
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    if isinstance(node, CompValue):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, ParseResults | list | tuple):
+        for value in node:
+            yield from _walk(value)
+
+
+def inspect_query(text: str, source: str = "<query>") -> QueryInfo:
+    """Parse a query; a syntax error points at source:line:column."""
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        tree = parseQuery(text)
+    except ParseException as exc:
+        line = text.splitlines()[exc.lineno - 1] if 0 < exc.lineno <= len(text.splitlines()) else ""
+        raise DataErrors(
+            [
+                Problem(
+                    Location(source, exc.lineno, exc.col),
+                    f"SPARQL syntax error near {line.strip()[:60]!r}",
+                    "check the query against the SPARQL 1.1 grammar",
+                )
+            ]
+        ) from exc
+    except Exception as exc:  # rdflib raises plain exceptions for some bad input
+        raise DataErrors(
+            [
+                Problem(
+                    Location(source, 1, 1),
+                    f"SPARQL error: {exc}",
+                    "check the query against the SPARQL 1.1 grammar",
+                )
+            ]
+        ) from exc
+    form, services, defaults, named = "", False, [], []
+    for node in _walk(tree):
+        if node.name in FORMS and not form:
+            form = node.name.removesuffix("Query").upper()
+        elif node.name == "ServiceGraphPattern":
+            services = True
+        elif node.name == "DatasetClause":
+            if node.get("default") is not None:
+                defaults.append(str(node["default"]))
+            if node.get("named") is not None:
+                named.append(str(node["named"]))
+    if not form:
+        raise UsageError(
+            "only SPARQL queries can run here, not updates",
+            "newskg never changes a store through `query`",
+        )
+    return QueryInfo(form, services, defaults, named)
+
+
+def refuse_outside_reach(
+    info: QueryInfo, graphs: set[str], allow_network: bool, source: str
+) -> None:
+    """Refuse SERVICE, and FROM / FROM NAMED of a graph that is not in the store."""
+    if allow_network:
+        return
+    if info.services:
+        raise UsageError(
+            f"{source}: the query calls a remote SERVICE, which a local query may not do",
+            "pass --allow-network if you mean it",
+        )
+    outside = sorted(set(info.default_graphs + info.named_graphs) - graphs)
+    if outside:
+        raise UsageError(
+            f"{source}: FROM names a graph that is not in the store: {outside[0]}",
+            "use one of the store's graphs, or pass --allow-network",
+        )
+
+
+# -- parameters -------------------------------------------------------------------------
+
+
+Term = NamedNode | Literal
+
+
+def parse_term(value: str, prefixes: dict[str, str]) -> Term:
+    """One RDF term in Turtle syntax (an IRI, a prefixed name, a literal), validated by
+    parsing it as the object of a one-triple Turtle document: anything more is refused."""
+    header = "".join(f"@prefix {name}: <{ns}> .\n" for name, ns in sorted(prefixes.items()))
+    document = f"{header}<urn:newskg:s> <urn:newskg:p> {value} .\n"
+    try:
+        triples = list(parse(document.encode("utf-8"), format=RdfFormat.TURTLE))
+    except SyntaxError as exc:
+        raise ValueError(f"{value!r} is not an RDF term in Turtle syntax") from exc
+    if len(triples) != 1 or not isinstance(triples[0].object, NamedNode | Literal):
+        raise ValueError(f"{value!r} is not one RDF term")
+    term = triples[0].object
+    if isinstance(term, NamedNode) and not _IRIREF.match(term.value):
+        raise ValueError(f"{value!r} is not a valid IRI")
+    return term
+
+
+def bind_parameters(
+    query: StoredQuery,
+    given: dict[str, str],
+    prefixes: dict[str, str],
+    resolve_id: Callable[[str], NamedNode | None],
+) -> dict[str, Term]:
+    """Validated terms for a query's parameters: a registry id first, else a Turtle term
+    of the parameter's declared type. Unknown, missing or ill-typed ones are usage errors
+    that name the query's parameters."""
+    known = (
+        ", ".join(
+            f"{n} ({p.type}{', required' if p.required else ''})"
+            for n, p in query.parameters.items()
+        )
+        or "none"
+    )
+    unknown = sorted(set(given) - set(query.parameters))
+    if unknown:
+        raise UsageError(
+            f"query {query.name!r} has no parameter {unknown[0]!r}", f"its parameters: {known}"
+        )
+    bound: dict[str, Term] = {}
+    for name, parameter in query.parameters.items():
+        raw = given.get(name, parameter.default)
+        if raw is None:
+            if parameter.required:
+                raise UsageError(
+                    f"query {query.name!r} needs --param {name}=...", f"its parameters: {known}"
+                )
+            continue
+        try:
+            bound[name] = _typed(raw, parameter, prefixes, resolve_id)
+        except ValueError as exc:
+            raise UsageError(f"--param {name}: {exc}", f"its parameters: {known}") from exc
+    return bound
+
+
+def _typed(
+    raw: str,
+    parameter: Parameter,
+    prefixes: dict[str, str],
+    resolve_id: Callable[[str], NamedNode | None],
+) -> Term:
+    if parameter.type == "iri":
+        found = resolve_id(raw)
+        if found is not None:
+            return found
+        term = parse_term(raw, prefixes)
+        if not isinstance(term, NamedNode):
+            raise ValueError(f"{raw!r} is neither a registry id nor an IRI")
+        return term
+    if parameter.type == "string":
+        term = parse_term(raw, prefixes) if raw[:1] in "\"'" else Literal(raw)
+        if not isinstance(term, Literal) or term.datatype.value not in (
+            _XSD + "string",
+            "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString",
+        ):
+            raise ValueError(f"{raw!r} is not a string")
+        return term
+    if parameter.type == "date":
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+            import datetime as dt
+
+            dt.date.fromisoformat(raw)
+            return Literal(raw, datatype=NamedNode(_XSD + "date"))
+        raise ValueError(f"{raw!r} is not a date YYYY-MM-DD")
+    if parameter.type == "integer":
+        if re.fullmatch(r"[+-]?\d+", raw):
+            return Literal(raw, datatype=NamedNode(_XSD + "integer"))
+        raise ValueError(f"{raw!r} is not an integer")
+    return parse_term(raw, prefixes)
+
+
+def term_to_sparql(term: Term) -> str:
+    """A validated term in SPARQL syntax (N-Triples form, which SPARQL accepts)."""
+    return str(term)
+
+
+def with_values(text: str, bindings: dict[str, Term]) -> str:
+    """The query with one VALUES block of validated terms at the start of its WHERE
+    group, for a remote endpoint: the same rows as the engine's own binding locally."""
+    if not bindings:
+        return text
+    names = sorted(bindings)
+    block = (
+        f" VALUES ({' '.join('?' + n for n in names)}) "
+        f"{{ ({' '.join(term_to_sparql(bindings[n]) for n in names)}) }} "
+    )
+    brace = _where_brace(text)
+    return text[: brace + 1] + block + text[brace + 1 :]
+
+
+def _where_brace(text: str) -> int:
+    """The offset of the '{' that opens the query's WHERE group, skipping comments,
+    strings and IRIs."""
+    index, length, seen_where = 0, len(text), False
+    while index < length:
+        char = text[index]
+        if char == "#":
+            index = text.find("\n", index)
+            index = length if index == -1 else index
+            continue
+        if char in "\"'":
+            quote = text[index : index + 3] if text[index : index + 3] in ('"""', "'''") else char
+            end = text.find(quote, index + len(quote))
+            while end != -1 and text[end - 1] == "\\" and len(quote) == 1:
+                end = text.find(quote, end + 1)
+            index = length if end == -1 else end + len(quote)
+            continue
+        if char == "<" and re.match(r"<[^\s<>\"{}|^`\\]*>", text[index:]):
+            index = text.index(">", index) + 1
+            continue
+        if text[index : index + 5].upper() == "WHERE" and not text[index - 1 : index].isalnum():
+            seen_where = True
+        if char == "{" and (seen_where or _no_where(text)):
+            return index
+        index += 1
+    raise UsageError(
+        "cannot find the query's WHERE group to bind parameters",
+        "write the query with an explicit WHERE { ... }",
+    )
+
+
+def _no_where(text: str) -> bool:
+    return re.search(r"\bWHERE\b", text, re.IGNORECASE) is None
+
+
+__all__ = [
+    "Quad",
+    "QueryInfo",
+    "bind_parameters",
+    "inspect_query",
+    "parse_term",
+    "refuse_outside_reach",
+    "with_values",
+]
