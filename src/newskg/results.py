@@ -100,6 +100,9 @@ def short(term: Any, prefixes: dict[str, str]) -> str:
     if isinstance(term, BlankNode):
         return f"_:{term.value}"
     if isinstance(term, Literal):
+        words = term.value.split(" ")
+        if all(w.startswith(("http://", "https://")) and " " not in w for w in words):
+            return " ".join(short(NamedNode(w), prefixes) for w in words)  # GROUP_CONCAT of IRIs
         return term.value
     return str(term)
 
@@ -124,7 +127,7 @@ def write_answer(answer: Answer, fmt: str, stream: IO[bytes], prefixes: dict[str
             serialize(triples, stream, syntax.rdf_format, prefixes=prefixes)
         return
     if answer.form == "ASK":
-        if fmt in {"json", "xml", "csv", "tsv"}:
+        if fmt in {"json", "xml"}:
             result = parse_query_results(answer.data, format=QueryResultsFormat.JSON)
             result.serialize(stream, _PYOX[fmt])
         else:
@@ -144,18 +147,23 @@ _PYOX = {"json": QueryResultsFormat.JSON, "xml": QueryResultsFormat.XML,
 
 
 def render_table(table: Table, prefixes: dict[str, str], width: int | None = None) -> str:
-    """A table for the terminal, drawn by rich."""
+    """A table for the terminal, drawn by rich: prefixed names, columns with no value
+    in any row left out, as wide as the terminal."""
     from rich.console import Console
     from rich.table import Table as RichTable
 
+    cells = [[short(term, prefixes) for term in row] for row in table.rows]
+    shown = [i for i in range(len(table.columns)) if any(row[i] for row in cells)]
     grid = RichTable(show_lines=False, header_style="bold")
-    for column in table.columns:
-        grid.add_column(column, overflow="fold")
-    for row in table.rows:
-        grid.add_row(*(short(term, prefixes) for term in row))
-    console = Console(
-        file=io.StringIO(), width=width or 160, force_terminal=False, color_system=None
-    )
+    for index in shown or range(len(table.columns)):
+        grid.add_column(table.columns[index], overflow="fold")
+    for row in cells:
+        grid.add_row(*(row[i] for i in shown or range(len(table.columns))))
+    if width is None:
+        import shutil
+
+        width = max(100, shutil.get_terminal_size((160, 24)).columns)
+    console = Console(file=io.StringIO(), width=width, force_terminal=False, color_system=None)
     console.print(grid)
     console.print(f"{len(table.rows)} row{'s' if len(table.rows) != 1 else ''}")
     out = console.file

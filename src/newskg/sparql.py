@@ -83,9 +83,9 @@ def inspect_query(text: str, source: str = "<query>") -> QueryInfo:
         elif node.name == "ServiceGraphPattern":
             services = True
         elif node.name == "DatasetClause":
-            if node.get("default") is not None:
+            if "default" in node:
                 defaults.append(str(node["default"]))
-            if node.get("named") is not None:
+            if "named" in node:
                 named.append(str(node["named"]))
     if not form:
         raise UsageError(
@@ -184,6 +184,8 @@ def _typed(
         found = resolve_id(raw)
         if found is not None:
             return found
+        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", raw) or raw.startswith("urn:"):
+            raw = f"<{raw}>"  # a bare absolute IRI, as people paste them
         term = parse_term(raw, prefixes)
         if not isinstance(term, NamedNode):
             raise ValueError(f"{raw!r} is neither a registry id nor an IRI")

@@ -1,0 +1,532 @@
+"""The stored queries, checked against what the article says; the same rows from a real
+SPARQL server as from the embedded store; parameters that try to inject SPARQL; queries
+that try to leave the store."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pyoxigraph import Literal, NamedNode, QueryResultsFormat, RdfFormat, parse, parse_query_results
+
+from newskg import build, export
+from newskg.errors import UsageError
+from newskg.project import load_project
+from newskg.queries import catalogue
+from newskg.querying import open_context, run, stored
+from newskg.results import as_table
+
+from .conftest import FIRST_ARTICLE, REPO
+from .helpers import run_cli
+from .servers import OxigraphServer, oxigraph_server
+
+BASE = "https://example.org/newskg/"
+ENT = BASE + "id/entity/"
+ARTICLE = BASE + "id/article/" + FIRST_ARTICLE
+TEXT = (REPO / "data" / "articles" / f"{FIRST_ARTICLE}.txt").read_text(encoding="utf-8")
+EXAMPLE_PARAMS: dict[str, dict[str, str]] = {
+    "lawsuits": {"party": "openai"},
+    "statements": {"speaker": "sam-altman"},
+    "timeline": {"entity": "elon-musk"},
+    "people": {"person": "elon-musk"},
+    "attributions": {"source": "the-wall-street-journal"},
+    "evidence": {"subject": "elon-musk"},
+    "entities": {"type": "nk:Person"},
+}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("queries") / "project"
+    shutil.copytree(REPO / "data", root / "data")
+    build(root)
+    return root
+
+
+def value(term: Any) -> str:
+    return "" if term is None else str(term.value)
+
+
+def rows(
+    root: Path, name: str, params: dict[str, str] | None = None, endpoint: str | None = None
+) -> list[dict[str, str]]:
+    context = open_context(root, endpoint)
+    table = as_table(run(stored(name, context), params or {}, context))
+    return [{c: value(t) for c, t in zip(table.columns, row, strict=True)} for row in table.rows]
+
+
+# -- each query, against what the article says ----------------------------------------
+
+
+def test_lawsuits_row_matches_the_article(built: Path) -> None:
+    (row,) = rows(built, "lawsuits")
+    assert row["suitLabel"] == "Musk v. OpenAI"
+    assert (row["plaintiffLabel"], row["defendantLabel"]) == ("Elon Musk", "OpenAI")
+    assert (row["filed"], row["filedAsWritten"]) == ("2024-03-01", "Friday")
+    assert "abandoning its founding principles" in row["allegations"]
+    assert '"capped-profit"' in row["allegations"]
+    assert (row["voice"], row["assertedByLabel"], row["article"]) == (
+        "article",
+        "Business Insider",
+        ARTICLE,
+    )
+    assert len(rows(built, "lawsuits", {"party": "openai"})) == 1
+    assert len(rows(built, "lawsuits", {"party": "elon-musk"})) == 1
+    assert rows(built, "lawsuits", {"party": "microsoft"}) == []
+
+
+def test_statements_by_altman_are_his_quotes_in_the_article(built: Path) -> None:
+    project = load_project(built)
+    sheet = project.articles[0].sheet
+    expected = sorted(
+        f.quote
+        for f in sheet.facts  # type: ignore[attr-defined]
+        if f.kind == "statement" and f.speaker == "sam-altman"
+    )  # type: ignore[attr-defined]
+    found = rows(built, "statements", {"speaker": "sam-altman"})
+    assert sorted(r["quote"] for r in found) == expected and len(expected) == 9
+    for row in found:
+        assert row["speakerLabel"] == "Sam Altman"
+        assert row["paraphrase"] == "true" or row["quote"] in TEXT
+    memo = [r for r in found if r["quote"] == "I miss the old Elon."]
+    assert memo[0]["occasionLabel"] == "Altman's memo to OpenAI employees on Musk's lawsuit"
+    about_openai = rows(built, "statements", {"about": "openai"})
+    assert [r["quote"] for r in about_openai] == [
+        "he expressed disappointment that Musk wasn't on OpenAI's side"
+    ]
+
+
+def test_timeline_is_in_order_with_precision(built: Path) -> None:
+    found = rows(built, "timeline")
+    earliest = [r["earliest"] for r in found]
+    assert earliest == sorted(earliest)
+    first = found[0]
+    assert (first["date"], first["precision"], first["asWritten"]) == (
+        "2015/2018",
+        "year",
+        "between 2015 and 2018",
+    )
+    filed = [r for r in found if r["role"] == "filed"]
+    assert [(r["date"], r["precision"], r["asWritten"]) for r in filed] == [
+        ("2024-03-01", "day", "Friday")
+    ]
+    weeks = [r for r in found if r["precision"] == "week"]
+    assert [r["date"] for r in weeks] == ["2024-W09"]
+    musk = rows(built, "timeline", {"entity": "elon-musk"})
+    assert 0 < len(musk) < len(found)
+    assert all(r["entity"] == ENT + "elon-musk" for r in musk)
+
+
+def test_people_and_their_roles(built: Path) -> None:
+    found = {
+        (r["personLabel"], r["orgLabel"], r["position"], r["end"]) for r in rows(built, "people")
+    }
+    assert ("Elon Musk", "Tesla, Inc.", "chief executive officer", "") in found
+    assert ("Elon Musk", "OpenAI", "founder", "2018") in found
+    assert ("Greg Brockman", "OpenAI", "executive", "") in found
+    assert {r["personLabel"] for r in rows(built, "people", {"person": "elon-musk"})} == {
+        "Elon Musk"
+    }
+
+
+def test_attributions_name_who_claims_and_whom_they_cite(built: Path) -> None:
+    found = rows(built, "attributions")
+    assert len(found) == 7
+    jealous = next(r for r in found if r["claim"].endswith(".musk-jealous"))
+    assert jealous["assertedByLabel"] == "The Wall Street Journal"
+    assert jealous["citedSourceLabel"] == "people close to Musk"
+    assert jealous["claimType"] == "ReportedClaim"
+    allegations = [r for r in found if r["claimType"] == "Allegation"]
+    assert {r["assertedByLabel"] for r in allegations} == {"Elon Musk"}
+    assert {r["madeInLabel"] for r in allegations} == {"Musk v. OpenAI"}
+    assert len(rows(built, "attributions", {"source": "the-wall-street-journal"})) == 5
+
+
+def test_evidence_positions_slice_the_text(built: Path) -> None:
+    found = rows(built, "evidence", {"subject": "elon-musk"})
+    assert len(found) > 20
+    for row in found:
+        assert TEXT[int(row["start"]) : int(row["end"])] == row["exact"]
+    facts = {r["fact"] for r in found}
+    assert {"lawsuit", "musk-jealous", "musk-tesla-ceo"} <= facts
+    lawsuit = rows(built, "evidence", {"subject": BASE + "id/event/musk-v-openai"})
+    assert {"lawsuit", "motion-to-dismiss", "capped-profit-breach"} <= {r["fact"] for r in lawsuit}
+
+
+def test_entities_have_types_labels_and_wikidata(built: Path) -> None:
+    found = {r["id"]: r for r in rows(built, "entities")}
+    project = load_project(built)
+    assert set(found) == set(project.entities)
+    assert found["elon-musk"]["wikidata"] == "http://www.wikidata.org/entity/Q317521"
+    assert found["elon-musk"]["type"] == BASE.replace("newskg/", "newskg/ontology#") + "Person"
+    people = rows(built, "entities", {"type": "nk:Person"})
+    assert {r["id"] for r in people} == {
+        e.id for e in project.entities.values() if e.type == "Person"
+    }
+
+
+def test_every_parameter_is_projected_so_the_engine_can_bind_it() -> None:
+    for query in catalogue().values():
+        head = re.split(r"\nWHERE", query.source)[0]
+        for name in query.parameters:
+            assert f"?{name}" in head.split("SELECT", 1)[1], (query.name, name)
+        assert query.title and query.description
+
+
+# -- the same rows from a real SPARQL server ------------------------------------------
+
+
+@pytest.fixture(scope="module", params=[False, True], ids=["plain", "union-default-graph"])
+def server(
+    request: pytest.FixtureRequest, built: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[OxigraphServer]:
+    dump = tmp_path_factory.mktemp("dump") / "all.nq"
+    export(str(dump), "nquads", root=built)
+    with oxigraph_server(
+        tmp_path_factory.mktemp("oxigraph"), union_default_graph=request.param
+    ) as running:
+        running.load_nquads(dump.read_bytes())
+        yield running
+
+
+def _normalised(found: list[dict[str, str]]) -> list[tuple[tuple[str, str], ...]]:
+    return sorted(tuple(sorted((k, v) for k, v in row.items())) for row in found)
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLE_PARAMS))
+def test_remote_endpoint_gives_the_same_rows(
+    name: str, built: Path, server: OxigraphServer
+) -> None:
+    for params in ({}, EXAMPLE_PARAMS[name]):
+        if name == "evidence" and not params:
+            continue
+        local = rows(built, name, params)
+        remote = rows(built, name, params, endpoint=server.query_url)
+        assert local, (name, params)
+        assert _normalised(remote) == _normalised(local), (name, params)
+
+
+def test_cli_against_an_endpoint(
+    server: OxigraphServer, built: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = run_cli(
+        "query",
+        "lawsuits",
+        "--project",
+        str(built),
+        "--endpoint",
+        server.query_url,
+        "--format",
+        "csv",
+    )
+    out = capsys.readouterr().out
+    assert code == 0 and "Elon Musk" in out and len(out.splitlines()) == 2
+
+
+# -- injection ---------------------------------------------------------------------------
+
+INJECTIONS = [
+    'openai" || true || "',
+    "<http://x> } ; DROP ALL ; {",
+    "x>",
+    "\\u0022 || true",
+    "openai\n} UNION { ?s ?p ?o }",
+    '"" } ; DROP ALL #',
+    "ent:openai . <a> <b> <c>",
+]
+
+
+@pytest.mark.parametrize("payload", INJECTIONS)
+def test_injected_parameters_are_refused_or_bound_as_plain_values(
+    payload: str, built: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = run_cli(
+        "query",
+        "lawsuits",
+        "--project",
+        str(built),
+        "--param",
+        f"party={payload}",
+        "--format",
+        "csv",
+    )
+    captured = capsys.readouterr()
+    if code == 0:
+        assert captured.out.splitlines()[1:] == []  # bound as a value that matches nothing
+    else:
+        assert code == 2 and "--param party" in captured.err and "Traceback" not in captured.err
+
+
+def test_a_string_parameter_carrying_quotes_is_one_literal(built: Path) -> None:
+    context = open_context(built)
+    query = stored("lawsuits", context)
+    from newskg.sparql import bind_parameters, with_values
+
+    bound = bind_parameters(
+        query.__class__(
+            **{
+                **query.__dict__,
+                "parameters": {
+                    "party": query.parameters["party"].model_copy(update={"type": "string"})
+                },
+            }
+        ),
+        {"party": 'a" } ; DROP ALL ; { "'},
+        context.prefixes,
+        context.resolve_id,
+    )
+    assert bound["party"] == Literal('a" } ; DROP ALL ; { "')
+    text = with_values(query.source, bound)
+    assert '"a\\" } ; DROP ALL ; { \\""' in text
+
+
+# -- leaving the store ----------------------------------------------------------------
+
+
+@pytest.fixture
+def listener() -> Iterator[tuple[int, list[bytes]]]:
+    """A socket on 127.0.0.1 that records whatever connects to it."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.settimeout(0.2)
+    received: list[bytes] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                continue
+            with connection:
+                connection.settimeout(1)
+                try:
+                    received.append(connection.recv(4096) or b"<connected>")
+                except OSError:
+                    received.append(b"<connected>")
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], received
+    stop.set()
+    thread.join()
+    server.close()
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
+        "SELECT * WHERE {{ OPTIONAL {{ SERVICE SILENT <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }} }}",
+        "SELECT * WHERE {{ SERVIC\\u0045 <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
+        "SELECT * FROM <http://127.0.0.1:{port}/graph> WHERE {{ ?s ?p ?o }}",
+        "SELECT * FROM NAMED <http://127.0.0.1:{port}/graph> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+    ],
+)
+def test_queries_that_would_leave_the_store_are_refused(
+    template: str,
+    built: Path,
+    listener: tuple[int, list[bytes]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    port, received = listener
+    code = run_cli("query", "--project", str(built), "--sparql", template.format(port=port))
+    assert code == 2
+    assert "--allow-network" in capsys.readouterr().err
+    assert received == []
+
+
+def test_the_listener_would_have_seen_a_service_call(
+    built: Path, listener: tuple[int, list[bytes]]
+) -> None:
+    port, received = listener
+    query = f"SELECT * WHERE {{ SERVICE SILENT <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}"
+    run_cli(
+        "query",
+        "--project",
+        str(built),
+        "--sparql",
+        query,
+        "--allow-network",
+        "--timeout",
+        "5",
+        "--format",
+        "csv",
+    )
+    assert received, "pyoxigraph did not follow SERVICE: the refusal test proves nothing"
+
+
+def test_updates_never_run(built: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli("query", "--project", str(built), "--sparql", "LOAD <file:///etc/passwd>") != 0
+    assert run_cli("query", "--project", str(built), "--sparql", "DROP ALL") != 0
+    assert len(rows(built, "lawsuits")) == 1
+
+
+def test_from_a_graph_in_the_store_is_allowed(
+    built: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    query = f"SELECT (COUNT(*) AS ?n) FROM <{ARTICLE}> WHERE {{ ?s ?p ?o }}"
+    assert run_cli("query", "--project", str(built), "--sparql", query, "--format", "csv") == 0
+    assert int(capsys.readouterr().out.splitlines()[1]) > 500
+
+
+# -- formats, ASK, errors -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "xml", "markdown", "table"])
+def test_each_format_parses_back(fmt: str, built: Path, tmp_path: Path) -> None:
+    out = tmp_path / "people.out"
+    assert run_cli("query", "people", "--project", str(built), "--format", fmt, "-o", str(out)) == 0
+    data = out.read_bytes()
+    if fmt in {"json", "xml", "tsv"}:
+        kind = {
+            "json": QueryResultsFormat.JSON,
+            "xml": QueryResultsFormat.XML,
+            "tsv": QueryResultsFormat.TSV,
+        }[fmt]
+        assert len(list(parse_query_results(data, format=kind))) == 7  # type: ignore[arg-type]
+    if fmt == "json":
+        assert json.loads(data)["head"]["vars"][0] == "person"
+    if fmt == "csv":
+        table = list(csv.reader(io.StringIO(data.decode())))
+        assert table[0][:2] == ["person", "personLabel"] and len(table) == 8
+    if fmt == "markdown":
+        lines = data.decode().splitlines()
+        assert lines[0].startswith("| person | personLabel |") and len(lines) == 9
+    if fmt == "table":
+        assert "ent:elon-musk" in data.decode() and "7 rows" in data.decode()
+
+
+def test_output_format_from_the_extension(built: Path, tmp_path: Path) -> None:
+    out = tmp_path / "quotes.csv"
+    assert (
+        run_cli(
+            "query",
+            "statements",
+            "--project",
+            str(built),
+            "--param",
+            "speaker=sam-altman",
+            "-o",
+            str(out),
+        )
+        == 0
+    )
+    assert out.read_text(encoding="utf-8").startswith("statement,speaker,speakerLabel,quote")
+
+
+def test_construct_writes_rdf(built: Path, tmp_path: Path) -> None:
+    query = tmp_path / "musk.rq"
+    query.write_text(
+        f"CONSTRUCT {{ <{ENT}elon-musk> ?p ?o }} WHERE {{ GRAPH ?g {{ <{ENT}elon-musk> ?p ?o }} }}",
+        encoding="utf-8",
+    )
+    out = tmp_path / "musk.ttl"
+    assert run_cli("query", "--project", str(built), "--file", str(query), "-o", str(out)) == 0
+    triples = list(parse(out.read_bytes(), format=RdfFormat.TURTLE))
+    assert any(t.object == NamedNode("http://www.wikidata.org/entity/Q317521") for t in triples)
+
+
+def test_ask_exits_0_when_true_and_1_when_false(
+    built: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    yes = f"ASK {{ GRAPH ?g {{ ?s <{BASE}ontology#plaintiff> <{ENT}elon-musk> }} }}"
+    no = f"ASK {{ GRAPH ?g {{ ?s <{BASE}ontology#plaintiff> <{ENT}microsoft> }} }}"
+    assert run_cli("query", "--project", str(built), "--sparql", yes) == 0
+    assert capsys.readouterr().out == "true\n"
+    assert run_cli("query", "--project", str(built), "--sparql", no) == 1
+    assert capsys.readouterr().out == "false\n"
+
+
+def test_syntax_error_points_at_file_line_column(
+    built: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    query = tmp_path / "bad.rq"
+    query.write_text("SELECT ?s\nWHERE {\n  ?s ?p ?o .\n  FILTER(?s = )\n}\n", encoding="utf-8")
+    assert run_cli("query", "--project", str(built), "--file", str(query)) == 1
+    err = capsys.readouterr().err
+    assert re.search(rf"{re.escape(str(query))}:4:\d+: error: SPARQL syntax error", err), err
+
+
+def test_parameter_errors_name_the_querys_parameters(
+    built: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli("query", "evidence", "--project", str(built)) == 2
+    assert "needs --param subject" in capsys.readouterr().err
+    assert run_cli("query", "lawsuits", "--project", str(built), "--param", "partyy=openai") == 2
+    err = capsys.readouterr().err
+    assert "no parameter 'partyy'" in err and "party (iri)" in err
+    assert run_cli("query", "lawsuitz", "--project", str(built)) == 2
+    assert "did you mean 'lawsuits'" in capsys.readouterr().err
+
+
+def test_unreachable_endpoint_is_one_line_with_the_url_redacted(
+    built: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from .servers import free_port
+
+    url = f"http://reader:s3cret@127.0.0.1:{free_port()}/sparql"
+    assert (
+        run_cli("query", "lawsuits", "--project", str(built), "--endpoint", url, "--timeout", "5")
+        == 3
+    )
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "s3cret" not in err
+    assert "***@127.0.0.1" in err and "cannot reach" in err
+
+
+def test_a_redirect_to_another_host_is_refused(
+    built: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import http.server
+
+    from .servers import free_port
+
+    target = f"http://localhost:{free_port()}/sparql"
+
+    class Redirect(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the handler's API
+            self.send_response(307)
+            self.send_header("Location", target)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Redirect)
+    thread = threading.Thread(target=server.handle_request, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/sparql"
+    assert (
+        run_cli("query", "lawsuits", "--project", str(built), "--endpoint", url, "--timeout", "5")
+        == 3
+    )
+    assert "redirected to another host" in capsys.readouterr().err
+    thread.join(5)
+    server.server_close()
+
+
+def test_a_long_query_is_stopped_at_the_timeout(
+    built: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    slow = (
+        "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?a { ?s ?p ?o } GRAPH ?b { ?s2 ?p2 ?o2 } "
+        "GRAPH ?c { ?s3 ?p3 ?o3 } }"
+    )
+    assert run_cli("query", "--project", str(built), "--sparql", slow, "--timeout", "0.5") == 3
+    assert "ran longer than 0.5 s" in capsys.readouterr().err
+
+
+def test_usage_error_on_a_missing_query(built: Path) -> None:
+    with pytest.raises(UsageError):
+        stored("nope", open_context(built))
