@@ -495,7 +495,7 @@ def test_a_redirect_to_another_host_is_refused(
     target = f"http://localhost:{free_port()}/sparql"
 
     class Redirect(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the handler's API
+        def do_POST(self) -> None:
             self.send_response(307)
             self.send_header("Location", target)
             self.end_headers()
