@@ -469,3 +469,28 @@ def test_shipped_data_builds(project: Path, capsys: pytest.CaptureFixture[str]) 
     assert (code, err) == (0, "")
     assert out.startswith("built 1 article(s)")
     assert (project / "build" / "manifest.json").is_file()
+
+
+def test_one_bad_fact_does_not_hide_the_problems_of_the_others(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheet = project / "data" / "articles" / "bi-2024-03-06-altman-musk.yaml"
+    text = sheet.read_text(encoding="utf-8")
+    text = text.replace("    plaintiffs: [elon-musk]\n", "    plaintiffs: [elon-muks]\n", 1)
+    text = text.replace("    kind: meeting\n", "    kind: meting\n", 1)
+    text = text.replace(
+        "    evidence: Musk, who left OpenAI in 2018\n",
+        "    evidence: Musk, who left OpenAl in 2018\n",
+        1,
+    )
+    sheet.write_text(text, encoding="utf-8")
+    code, _, stderr = run_build(project, capsys)
+    assert code == 1
+    err = stderr.splitlines()
+    assert [line.split(": error: ")[1].split(" (hint")[0] for line in err[:-1]] == [
+        "unknown entity or fact id 'elon-muks'",
+        "quote 'Musk, who left OpenAl in 2018' is not in the text; the closest passage is "
+        "'Musk, who left OpenAI in 2018' at 690",
+        "unknown fact kind 'meting'",
+    ]
+    assert err[-1] == "newskg: 3 problems in the data"

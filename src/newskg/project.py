@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .errors import DataErrors, Location, Problem, UsageError
 from .evidence import QuoteNotFound, Span, locate
-from .facts import FACT_MODELS, ArticleSheet, Entity, FactBase, Registry, TimeSpec, suggest_slug
+from .facts import (
+    FACT_MODELS, ArticleSheet, Entity, Fact, FactBase, Registry, TimeSpec, suggest_slug,
+)  # fmt: skip
 from .timeexpr import ResolvedTime, parse_value, resolve_text
 from .yamlio import YamlDocument, YamlPath, load_yaml, read_text_file
 
@@ -196,10 +198,10 @@ def _load_article(
     problems.extend(found)
     if doc is None or found:
         return None
-    sheet = _validate(ArticleSheet, doc, problems)
+    before = len(problems)
+    sheet = _validate_sheet(doc, problems)
     if sheet is None:
         return None
-    before = len(problems)
     if sheet.id != yaml_path.stem:
         problems.append(
             Problem(
@@ -299,12 +301,18 @@ def time_fields(fact: FactBase) -> Iterator[tuple[str, TimeSpec]]:
             yield name, value if isinstance(value, TimeSpec) else TimeSpec(text=value)
 
 
+def _yaml_indices(doc: YamlDocument, sheet: ArticleSheet) -> list[int]:
+    """Where each valid fact stands in the sheet's list of facts (invalid ones are left
+    out of the sheet, so that positions must come from here)."""
+    return doc.fact_indices if doc.fact_indices is not None else list(range(len(sheet.facts)))
+
+
 def _check_facts(article: ArticleInput, known: set[str] | None, problems: list[Problem]) -> None:
     """Check fact ids, references (unless `known` is None: the registry is unreadable),
     evidence and times."""
     doc, sheet = article.doc, article.sheet
     fact_ids: dict[str, int] = {}
-    for index, fact in enumerate(sheet.facts):
+    for index, fact in zip(_yaml_indices(doc, sheet), sheet.facts, strict=True):
         if fact.id in fact_ids:
             problems.append(
                 Problem(
@@ -322,9 +330,12 @@ def _check_facts(article: ArticleInput, known: set[str] | None, problems: list[P
                 )
             )
         fact_ids.setdefault(fact.id, index)
+    for index, raw in enumerate(doc.data.get("facts") or []):
+        if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+            fact_ids.setdefault(raw["id"], index)  # a fact that failed validation still has its id
     if known is not None and sheet.publisher not in known:
         problems.append(_unknown(doc, ("publisher",), sheet.publisher, known))
-    for index, fact in enumerate(sheet.facts):
+    for index, fact in zip(_yaml_indices(doc, sheet), sheet.facts, strict=True):
         if known is not None:
             _check_refs(doc, index, fact, known, fact_ids, problems)
         _check_evidence(article, index, fact, problems)
@@ -412,16 +423,48 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def _validate(model: type[M], doc: YamlDocument, problems: list[Problem]) -> M | None:
+    return _validate_at(TypeAdapter(model), doc.data, (), doc, problems)
+
+
+def _validate_at(
+    adapter: TypeAdapter[Any],
+    value: Any,
+    prefix: YamlPath,
+    doc: YamlDocument,
+    problems: list[Problem],
+) -> Any:
+    """Validate `value`, which stands at `prefix` in `doc`; report its errors there."""
     try:
-        return model.model_validate(doc.data)
+        return adapter.validate_python(value)
     except ValidationError as exc:
-        errors = [(_data_path(doc, tuple(e["loc"])), e) for e in exc.errors()]
+        errors = [(_data_path(doc, prefix + tuple(e["loc"])), e) for e in exc.errors()]
+        for _, error in errors:
+            error["loc"] = prefix + tuple(error["loc"])
         # an unquoted `2024-03-05` where a union takes text fails every branch: when one
         # of them wanted text, that is the error to report
         quoted = {path for path, e in errors if e["type"] == "string_type" and path in doc.implicit}
         kept = [e for path, e in errors if path not in quoted or e["type"] == "string_type"]
         problems.extend(dict.fromkeys(_schema_problem(doc, error) for error in kept))
         return None
+
+
+_FACT = TypeAdapter(Fact)
+
+
+def _validate_sheet(doc: YamlDocument, problems: list[Problem]) -> ArticleSheet | None:
+    """The sheet with its valid facts: each fact is validated on its own, so that one bad
+    fact does not hide the reference and evidence problems of all the others."""
+    data = doc.data
+    if not isinstance(data, dict) or not isinstance(data.get("facts"), list):
+        return _validate(ArticleSheet, doc, problems)
+    header = _validate_at(TypeAdapter(ArticleSheet), {**data, "facts": []}, (), doc, problems)
+    facts = [
+        _validate_at(_FACT, raw, ("facts", i), doc, problems) for i, raw in enumerate(data["facts"])
+    ]
+    if header is None:
+        return None
+    doc.fact_indices = [i for i, f in enumerate(facts) if f is not None]
+    return header.model_copy(update={"facts": [f for f in facts if f is not None]})
 
 
 def _data_path(doc: YamlDocument, loc: tuple[Any, ...]) -> YamlPath:

@@ -59,6 +59,8 @@ class YamlDocument:
     data: Any
     positions: dict[YamlPath, tuple[int, int]] = field(default_factory=dict)
     key_positions: dict[YamlPath, tuple[int, int]] = field(default_factory=dict)
+    fact_indices: list[int] | None = None
+    """For an article sheet: the index in `facts` of each fact that validated."""
     implicit: dict[YamlPath, str] = field(default_factory=dict)
     """Plain (unquoted) scalars that YAML typed as something other than a string,
     with the text as written: `NO` (a boolean), `1.10` (a float), `2024-03-01` (a date)."""
