@@ -20,7 +20,14 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from .errors import DataErrors, Location, Problem, UsageError
 from .evidence import QuoteNotFound, Span, locate
 from .facts import (
-    FACT_MODELS, ArticleSheet, Entity, Fact, FactBase, Registry, TimeSpec, suggest_slug,
+    FACT_MODELS,
+    ArticleSheet,
+    Entity,
+    Fact,
+    FactBase,
+    Registry,
+    TimeSpec,
+    suggest_slug,
 )  # fmt: skip
 from .timeexpr import ResolvedTime, parse_value, resolve_text
 from .yamlio import YamlDocument, YamlPath, load_yaml, read_text_file
@@ -423,7 +430,8 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def _validate(model: type[M], doc: YamlDocument, problems: list[Problem]) -> M | None:
-    return _validate_at(TypeAdapter(model), doc.data, (), doc, problems)
+    result: M | None = _validate_at(TypeAdapter(model), doc.data, (), doc, problems)
+    return result
 
 
 def _validate_at(
@@ -457,7 +465,9 @@ def _validate_sheet(doc: YamlDocument, problems: list[Problem]) -> ArticleSheet 
     data = doc.data
     if not isinstance(data, dict) or not isinstance(data.get("facts"), list):
         return _validate(ArticleSheet, doc, problems)
-    header = _validate_at(TypeAdapter(ArticleSheet), {**data, "facts": []}, (), doc, problems)
+    header: ArticleSheet | None = _validate_at(
+        TypeAdapter(ArticleSheet), {**data, "facts": []}, (), doc, problems
+    )
     facts = [
         _validate_at(_FACT, raw, ("facts", i), doc, problems) for i, raw in enumerate(data["facts"])
     ]
