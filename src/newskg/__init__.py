@@ -2,25 +2,39 @@
 
 The public API is small: :func:`build` runs the pipeline from a project folder to
 graph files and an embedded store; :func:`export` writes the dataset in any RDF
-syntax; :func:`load_project` reads and validates the fact sheets.
+syntax; :func:`load_project` reads and validates the fact sheets.  Names are imported
+lazily, so that `newskg --help` starts without loading pydantic, rdflib or the store.
 """
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from .build import BuildResult, build, export
-from .errors import DataErrors, NewsKGError, Problem, StoreError, UsageError
-from .project import Project, load_project
+_EXPORTS = {
+    "BuildResult": "build",
+    "build": "build",
+    "export": "build",
+    "DataErrors": "errors",
+    "NewsKGError": "errors",
+    "Problem": "errors",
+    "StoreError": "errors",
+    "UsageError": "errors",
+    "Project": "project",
+    "load_project": "project",
+}
 
-__all__ = [
-    "BuildResult",
-    "DataErrors",
-    "NewsKGError",
-    "Problem",
-    "Project",
-    "StoreError",
-    "UsageError",
-    "__version__",
-    "build",
-    "export",
-    "load_project",
-]
+__all__ = [*sorted(_EXPORTS), "__version__"]
+
+if TYPE_CHECKING:
+    from .build import BuildResult, build, export
+    from .errors import DataErrors, NewsKGError, Problem, StoreError, UsageError
+    from .project import Project, load_project
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module 'newskg' has no attribute {name!r}")
