@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "BuildResult": "build",
-    "build": "build",
-    "export": "build",
+    "BuildResult": "pipeline",
+    "build": "pipeline",
+    "export": "pipeline",
     "DataErrors": "errors",
     "NewsKGError": "errors",
     "Problem": "errors",
@@ -26,11 +26,14 @@ _EXPORTS = {
     "load_project": "project",
 }
 
-__all__ = [*sorted(_EXPORTS), "__version__"]
+__all__ = [  # noqa: RUF022 - the exports, then the version
+    "BuildResult", "DataErrors", "NewsKGError", "Problem", "Project", "StoreError", "UsageError",
+    "build", "export", "load_project", "__version__",
+]  # fmt: skip
 
 if TYPE_CHECKING:
-    from .build import BuildResult, build, export
     from .errors import DataErrors, NewsKGError, Problem, StoreError, UsageError
+    from .pipeline import BuildResult, build, export
     from .project import Project, load_project
 
 

@@ -61,7 +61,7 @@ def cli() -> None:
 @click.option("--full", is_flag=True, help="Rebuild everything, not only what changed.")
 def build_command(project: Path | None, output: str | None, syntax: str | None, full: bool) -> None:
     """Build data/ into build/: one graph file per article and an embedded store."""
-    from .build import build, export
+    from .pipeline import build, export
 
     result = build(project, full=full)
     root = result.project.root
@@ -94,7 +94,7 @@ def export_command(
     project: Path | None, output: str, syntax: str | None, article: str | None
 ) -> None:
     """Export the dataset in any RDF syntax (building first if the data changed)."""
-    from .build import export
+    from .pipeline import export
 
     used, count = export(output, syntax, root=project, article=article)
     if output != "-":

@@ -60,7 +60,7 @@ def open_context(
         return context
     project = None
     if endpoint is None:
-        from .build import BuildDir, build
+        from .pipeline import BuildDir, build
 
         project = build(context.root).project if rebuild else None
         context.store_path = BuildDir(context.root).path / "store"
