@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench java clean
+.PHONY: run test lint bench java graphviz draw clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,12 +24,25 @@ java: $(STAMP)
 run: $(STAMP) java
 	$(BIN)/newskg build
 
-test: $(STAMP) java
+test: $(STAMP) java graphviz
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
+
+# `newskg draw` needs Graphviz's `dot` for SVG and PNG (never for --format dot): Debian's
+# package when we are root, otherwise a hint.
+graphviz:
+	@command -v dot >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && apt-get install -y -qq graphviz; \
+	  else echo "Graphviz is missing: apt-get install graphviz (Debian), brew install graphviz (macOS);" \
+	    "newskg draw --format dot works without it" >&2; fi; }
+
+draw: $(STAMP) graphviz
+	$(BIN)/newskg draw --entity elon-musk -o build/elon-musk.svg
+	$(BIN)/newskg draw --article bi-2024-03-06-altman-musk -o build/bi-2024-03-06-altman-musk.svg
 
 clean:
 	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache

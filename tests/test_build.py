@@ -18,7 +18,7 @@ from newskg import __version__, build, export
 from newskg.formats import SYNTAXES
 
 from .conftest import FIRST_ARTICLE, REPO
-from .helpers import graph_of, read_quads, run_cli
+from .helpers import diff, graph_of, read_quads, run_cli
 
 SECOND = "wsj-2024-03-01-musk-sues-openai"
 SMALL = REPO / "tests" / "cases" / "small-project" / "data"
@@ -311,3 +311,16 @@ def test_an_article_text_without_a_fact_sheet_is_a_warning_not_a_failure(
     assert run_cli("build", "--project", str(project)) == 0
     err = capsys.readouterr().err
     assert "data/articles/draft.txt: warning: an article text without a fact sheet" in err
+
+
+def test_graph_files_hold_exactly_what_the_store_holds(project: Path) -> None:
+    """A store may canonicalise literals (Oxigraph writes xsd:nonNegativeInteger as
+    xsd:integer): the graph files must say what every store will hold."""
+    add_second_article(project)
+    build(project)
+    store = Store.read_only(str(project / "build" / "store"))
+    in_store = set(store)
+    in_files: set[object] = set()
+    for path in sorted((project / "build" / "graphs").rglob("*.trig")):
+        in_files |= read_quads(path)
+    assert in_files == in_store, diff(in_store, in_files)  # type: ignore[arg-type]

@@ -101,6 +101,82 @@ def export_command(
         click.echo(f"wrote {count} statements as {used.title} to {output}")
 
 
+@cli.command("draw")
+@_project_option
+@click.option(
+    "--entity",
+    default=None,
+    metavar="ID",
+    help="Draw this entity's neighbourhood: a registry id, a prefixed name or an IRI.",
+)
+@click.option(
+    "--article",
+    default=None,
+    metavar="ID",
+    help="Draw a whole article: its own graph and its claims' graphs.",
+)
+@click.option(
+    "--construct",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Draw what the CONSTRUCT query in this .rq file makes.",
+)
+@click.option(
+    "--depth",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="With --entity: 1 is the events and claims it takes part in and their other "
+    "participants; each step more does the same again from what was reached.",
+)
+@click.option("-o", "--output", required=True, help="The file to write ('-': stdout).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["svg", "png", "dot"], case_sensitive=False),
+    default=None,
+    help="svg, png (both need Graphviz) or dot (Graphviz's text, which needs nothing). "
+    "Default: from the file's extension (.svg, .png, .dot, .gv).",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Stop the query, or Graphviz, after this many seconds.",
+)
+def draw_command(
+    project: Path | None,
+    entity: str | None,
+    article: str | None,
+    construct: Path | None,
+    depth: int,
+    output: str,
+    fmt: str | None,
+    timeout: float,
+) -> None:
+    """Draw part of the graph with Graphviz: an entity's neighbourhood, an article, or
+    what a CONSTRUCT query makes. Claims are dashed and boxed, apart from the article's
+    own voice."""
+    from .draw import draw
+
+    used, picture = draw(
+        output,
+        fmt,
+        root=project,
+        entity=entity,
+        article=article,
+        construct=construct,
+        depth=depth,
+        timeout=timeout,
+    )
+    if output != "-":
+        click.echo(
+            f"drew {picture.nodes} nodes and {picture.edges} edges ({picture.claims} claims) "
+            f"as {used.upper()} to {output}"
+        )
+
+
 @cli.command("new")
 @_project_option
 @click.argument("article_id")

@@ -167,8 +167,8 @@ class _View:
 
     The graphs drawn are the article graphs, their claims' graphs and the registry; the
     ontology graph only names properties and classes, and the build graph is left out.
-    Labels, types and dates are looked up in every graph, as the brief of a picture is
-    to name things, whoever described them.
+    Labels, types and dates are looked up in every graph: a picture names things
+    whichever graph describes them.
     """
 
     def __init__(self, store: Store, base: str) -> None:
@@ -435,6 +435,8 @@ def _neighbourhood(view: _View, start: str, depth: int) -> set[str]:
 
 
 def _with_claims(view: _View, nodes: frozenset[str]) -> set[str]:
+    """The nodes, and for each claim among them its neighbours: a claim's source and
+    whom it cites belong with the claim."""
     found = set(nodes)
     for node in nodes:
         if view.family(node) is _CLAIMS:
@@ -443,6 +445,8 @@ def _with_claims(view: _View, nodes: frozenset[str]) -> set[str]:
 
 
 def _edges_among(view: _View, nodes: set[str]) -> set[Edge]:
+    """Every drawable statement between two of the nodes: what links them, not only
+    the steps that reached them."""
     return {
         edge
         for node in sorted(nodes)
@@ -579,7 +583,10 @@ def _dot(view: _View, title: str, nodes: set[str], edges: set[Edge]) -> Picture:
     lines += [f"  {_node(view, n)}" for n in sorted(nodes - placed.keys(), key=view.name)]
     for claim in sorted(set(placed.values()), key=view.name):
         lines += _cluster(view, claim, [n for n, c in placed.items() if c == claim])
-    key = lambda e: (view.name(e.subject), view.name(e.object), e.predicate, e.claim)  # noqa: E731
+
+    def key(edge: Edge) -> tuple[str, str, str, str]:
+        return view.name(edge.subject), view.name(edge.object), edge.predicate, edge.claim
+
     lines += [f"  {_edge(view, e)}" for e in sorted(edges, key=key)]
     lines.append("}")
     claims = len(set(placed.values()) | {e.claim for e in edges if e.claim})
@@ -770,7 +777,7 @@ def draw(
     file (building first if the data changed); returns the format and the picture.
 
     Everything that can fail for want of input or Graphviz fails before the build."""
-    from .build import STORE_DIR, BuildDir, build
+    from .pipeline import STORE_DIR, BuildDir, build
     from .project import find_root, load_project
 
     chosen = picture_format(output, fmt)

@@ -262,7 +262,9 @@ class ArticleMapper:
             yield Quad(quote, iri(OA, "prefix"), Literal(span.prefix), g)
             yield Quad(quote, iri(OA, "suffix"), Literal(span.suffix), g)
             yield Quad(position, A, iri(OA, "TextPositionSelector"), g)
-            count = iri(XSD, "nonNegativeInteger")
+            # xsd:integer, not OA's xsd:nonNegativeInteger: Oxigraph stores integer subtypes
+            # as xsd:integer, and the graph files must say what every store will hold
+            count = iri(XSD, "integer")
             yield Quad(position, iri(OA, "start"), Literal(str(span.start), datatype=count), g)
             yield Quad(position, iri(OA, "end"), Literal(str(span.end), datatype=count), g)
 

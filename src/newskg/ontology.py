@@ -85,7 +85,9 @@ def reason(paths: list[Path] | None = None, ontology: Path | None = None) -> Rea
             world.get_ontology(extra.as_uri()).load(only_local=True)
         try:
             with onto:
-                owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+                owlready2.sync_reasoner_hermit(
+                    world, infer_property_values=False, debug=0, ignore_unsupported_datatypes=True
+                )
         except owlready2.OwlReadyInconsistentOntologyError:
             return ReasonerReport(consistent=False)
         nothing = "http://www.w3.org/2002/07/owl#Nothing"
