@@ -59,11 +59,37 @@ def cli() -> None:
 )
 @click.option("--format", "syntax", default=None, help=_SYNTAX_HELP)
 @click.option("--full", is_flag=True, help="Rebuild everything, not only what changed.")
-def build_command(project: Path | None, output: str | None, syntax: str | None, full: bool) -> None:
+@click.option(
+    "--reason",
+    is_flag=True,
+    help="Also write what OWL 2 RL reasoning (owlrl) infers from the articles' own "
+    "voice and the ontology, in the graph {base}graph/inferred.",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=600.0,
+    show_default=True,
+    help="With --reason: stop reasoning after this many seconds.",
+)
+@click.option(
+    "--include-inferred",
+    is_flag=True,
+    help="With -o and a triples-only syntax: add the inferred statements.",
+)
+def build_command(
+    project: Path | None,
+    output: str | None,
+    syntax: str | None,
+    full: bool,
+    reason: bool,
+    timeout: float,
+    include_inferred: bool,
+) -> None:
     """Build data/ into build/: one graph file per article and an embedded store."""
     from .pipeline import build, export
 
-    result = build(project, full=full)
+    result = build(project, full=full, reason=reason, reason_timeout=timeout)
     root = result.project.root
     for warning in result.project.warnings:
         click.echo(str(warning), err=True)
@@ -77,8 +103,12 @@ def build_command(project: Path | None, output: str | None, syntax: str | None, 
         f"{result.quads} statements in {result.build_dir.relative_to(root)}/store",
         err=output == "-",
     )
+    if result.inferred:
+        click.echo(f"{result.inferred} inferred statements in graph/inferred", err=output == "-")
     if output is not None:
-        used, count = export(output, syntax, root=root, rebuild=False)
+        used, count = export(
+            output, syntax, root=root, rebuild=False, include_inferred=include_inferred
+        )
         if output != "-":
             click.echo(f"wrote {count} statements as {used.title} to {output}")
 
@@ -99,6 +129,69 @@ def export_command(
     used, count = export(output, syntax, root=project, article=article)
     if output != "-":
         click.echo(f"wrote {count} statements as {used.title} to {output}")
+
+
+@cli.command("check")
+@_project_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="The report for people, or for programs.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info"]),
+    default="error",
+    show_default=True,
+    help="The lowest severity of a finding that fails the run.",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=120.0,
+    show_default=True,
+    help="Stop HermiT (and each stored check) after this many seconds.",
+)
+@click.option(
+    "--hermit-limit",
+    type=int,
+    default=200_000,
+    show_default=True,
+    help="Above this many statements, skip HermiT and rely on the checks derived "
+    "from the ontology's disjointness, domain and range axioms.",
+)
+def check_command(
+    project: Path | None, fmt: str, fail_on: str, timeout: float, hermit_limit: int
+) -> None:
+    """Run every check on data/: schema and evidence, SHACL shapes, OWL consistency
+    (HermiT) and the stored checks; one report, each finding at its file:line:column."""
+    from .check import check
+
+    report = check(project, timeout=timeout, hermit_limit=hermit_limit)
+    click.echo(report.json() if fmt == "json" else report.text(), nl=False)
+    if report.fails(fail_on):
+        sys.exit(1)
+
+
+@cli.command("docs")
+@click.option(
+    "-o",
+    "--output",
+    "folder",
+    default="site",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The folder to write index.html and the class diagram into.",
+)
+def docs_command(folder: Path) -> None:
+    """Write the ontology as a web page (pyLODE), with a diagram of its classes."""
+    from .docs import write_docs
+
+    for path in write_docs(folder):
+        click.echo(f"wrote {path}")
 
 
 @cli.command("draw")

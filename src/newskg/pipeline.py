@@ -46,6 +46,7 @@ class BuildResult:
     graphs: int = 0
     facts: int = 0
     claims: int = 0
+    inferred: int = 0
     output: str | None = None
 
 
@@ -125,8 +126,18 @@ class BuildDir:
             ) from exc
 
 
-def build(root: Path | None = None, *, full: bool = False) -> BuildResult:
-    """Bring build/ in step with data/: map changed articles, update the store."""
+def build(
+    root: Path | None = None,
+    *,
+    full: bool = False,
+    reason: bool = False,
+    reason_timeout: float = 600.0,
+) -> BuildResult:
+    """Bring build/ in step with data/: map changed articles, update the store.
+
+    With `reason`, also materialise what the ontology lets a reasoner infer from the
+    articles' own voice, into ``{base}graph/inferred``; without it, an inferred graph
+    whose premises changed is dropped rather than left stale."""
     project = load_project(root)
     folder = BuildDir(project.root)
     manifest = folder.read_manifest()
@@ -191,18 +202,70 @@ def build(root: Path | None = None, *, full: bool = False) -> BuildResult:
             _ontology_quads(),
             prefixes,
         )
+        premises = sha256(
+            json.dumps(
+                [sorted((a, e["hash"]) for a, e in articles.items()), sorted(sources.items())]
+            ).encode()
+        )
+        inferred = _update_inferred(
+            store,
+            folder,
+            project,
+            articles,
+            premises,
+            manifest.get("inferred"),
+            reason,
+            reason_timeout,
+            prefixes,
+        )
         store.flush()
         result.quads = len(store)
         result.graphs = sum(1 for _ in store.named_graphs())
+        result.inferred = inferred[1]
     finally:
         del store
     folder.write_manifest(
         {"newskg": __version__, "base_iri": project.base_iri, "articles": articles}
+        | ({"inferred": inferred[0]} if inferred[0] else {})
     )
     for article in project.articles:
         result.facts += len(article.sheet.facts)
         result.claims += sum(1 for f in article.sheet.facts if f.according_to is not None)
     return result
+
+
+def _update_inferred(
+    store: Store,
+    folder: BuildDir,
+    project: Project,
+    articles: dict[str, Any],
+    premises: str,
+    previous: str | None,
+    reason: bool,
+    timeout: float,
+    prefixes: dict[str, str],
+) -> tuple[str | None, int]:
+    """(Re)materialise the inferred graph, keep it while its premises stand, or drop it.
+    Returns the premises' hash it was made from (None when there is none) and its size."""
+    from .reasoning import infer
+
+    mint = Minter(project.base_iri)
+    graph = mint.graph("inferred")
+    path = folder.path / GRAPHS_DIR / "inferred.trig"
+    if not reason:
+        if previous == premises and path.is_file():
+            return previous, sum(1 for _ in store.quads_for_pattern(None, None, None, graph))
+        _remove_graphs(store, [graph.value])
+        path.unlink(missing_ok=True)
+        return None, 0
+    sources = [mint.article(a).value for a in sorted(articles)] + [mint.graph("registry").value]
+    data = [
+        q.triple for g in sources for q in store.quads_for_pattern(None, None, None, NamedNode(g))
+    ]
+    ontology = [q.triple for q in _ontology_quads()]
+    quads = sorted_quads(infer(ontology, data, project.base_iri, graph, timeout))
+    _replace_graph(store, path, graph, quads, prefixes)
+    return premises, len(quads)
 
 
 def _remove_graphs(store: Store, graphs: Iterable[str]) -> None:
@@ -231,16 +294,23 @@ def _dataset_graphs(project: Project, manifest: dict[str, Any], article: str | N
         return sorted(entries[article]["graphs"])
     mint = Minter(project.base_iri)
     own = [g for a in sorted(entries) for g in sorted(entries[a]["graphs"])]
-    return [*own, mint.graph("registry").value, mint.graph("build").value, ONTOLOGY_IRI]
+    inferred = [mint.graph("inferred").value] if manifest.get("inferred") else []
+    return [*own, mint.graph("registry").value, *inferred, mint.graph("build").value, ONTOLOGY_IRI]
 
 
-def _union_graphs(project: Project, manifest: dict[str, Any], article: str | None) -> list[str]:
-    """For a triples-only syntax: the article graphs (own voice) and the registry."""
+def _union_graphs(
+    project: Project, manifest: dict[str, Any], article: str | None, include_inferred: bool
+) -> list[str]:
+    """For a triples-only syntax: the article graphs (own voice) and the registry, and
+    the inferred graph only when asked for."""
     mint = Minter(project.base_iri)
     ids = [article] if article is not None else sorted(manifest.get("articles", {}))
     if article is not None:
         project.article(article)
-    return [mint.article(a).value for a in ids] + [mint.graph("registry").value]
+    inferred = (
+        [mint.graph("inferred").value] if include_inferred and manifest.get("inferred") else []
+    )
+    return [mint.article(a).value for a in ids] + [mint.graph("registry").value, *inferred]
 
 
 def export(
@@ -250,6 +320,7 @@ def export(
     root: Path | None = None,
     article: str | None = None,
     rebuild: bool = True,
+    include_inferred: bool = False,
 ) -> tuple[Syntax, int]:
     """Write the dataset (or one article's graphs) in any RDF syntax; returns the
     syntax and the number of statements written.
@@ -272,7 +343,7 @@ def export(
             quads = [q for g in graphs for q in _graph_quads(store, g)]
             items: list[Any] = quads
         else:
-            graphs = _union_graphs(project, manifest, article)
+            graphs = _union_graphs(project, manifest, article, include_inferred)
             triples = {q.triple for g in graphs for q in _graph_quads(store, g)}
             items = [
                 q.triple

@@ -67,6 +67,8 @@ class Project:
     registry_sources: dict[str, str]
     warnings: list[Problem] = field(default_factory=list)
     """Doubtful but not wrong: an article text without a fact sheet, say."""
+    entity_locations: dict[str, Location] = field(default_factory=dict)
+    """Where each entity is defined: its entry in the registry or in an article's sheet."""
 
     def article(self, article_id: str) -> ArticleInput:
         """The article with this id, or a usage error naming the known ones."""
@@ -134,7 +136,8 @@ def load_project(root: Path | None = None) -> Project:
     config = read_config(root)
     base = base_iri(config)
     problems: list[Problem] = []
-    entities, registry_sources, registry_ids = _load_registry(root, problems)
+    locations: dict[str, Location] = {}
+    entities, registry_sources, registry_ids = _load_registry(root, problems, locations)
     articles: list[ArticleInput] = []
     local_owner: dict[str, str] = {}
     for yaml_path in sorted((root / ARTICLES_DIR).glob("*.yaml")):
@@ -144,7 +147,10 @@ def load_project(root: Path | None = None) -> Project:
     _check_orphan_texts(root, problems)
     if any(p.severity == "error" for p in problems):
         raise DataErrors(problems)
-    return Project(root, base, entities, articles, registry_sources, problems)
+    for article in articles:
+        for index, entity in enumerate(article.sheet.entities):
+            locations.setdefault(entity.id, article.doc.location(("entities", index, "id")))
+    return Project(root, base, entities, articles, registry_sources, problems, locations)
 
 
 def _rel(root: Path, path: Path) -> str:
@@ -152,7 +158,7 @@ def _rel(root: Path, path: Path) -> str:
 
 
 def _load_registry(
-    root: Path, problems: list[Problem]
+    root: Path, problems: list[Problem], locations: dict[str, Location]
 ) -> tuple[dict[str, Entity], dict[str, str], set[str] | None]:
     """The registry's entities, its source hash, and the ids it names: when it fails
     validation, the ids as written (and their IRI-safe forms), so that its errors do not
@@ -185,6 +191,7 @@ def _load_registry(
                 )
             )
         entities[entity.id] = entity
+        locations.setdefault(entity.id, doc.location(("entities", index, "id")))
     for index, entity in enumerate(registry.entities):
         for j, member in enumerate(entity.members):
             if member not in entities:

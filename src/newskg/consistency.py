@@ -1,0 +1,230 @@
+"""Is the graph consistent with the ontology?  HermiT says yes or no; this module also
+says *why not*.
+
+When HermiT finds the data inconsistent, owlready2 raises an error with an empty
+message.  So newskg derives checks from the ontology's axioms itself -- disjoint
+classes, domains and ranges (through sub-properties and inverses) and union ranges --
+and names each individual that would be in two disjoint classes, with the fact that put
+it in each.  That finder is linear in the data, so it also runs where HermiT would not
+scale (above :data:`HERMIT_LIMIT` statements).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERMIT_LIMIT = 200_000
+"""Above this many statements, HermiT is skipped and only the derived checks run."""
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+OWL = "http://www.w3.org/2002/07/owl#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+
+Triple = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why an individual is in a class: the triple that says so, and how."""
+
+    how: str
+    triple: Triple
+
+
+@dataclass(frozen=True)
+class Clash:
+    """An individual in two classes that the ontology says are disjoint."""
+
+    individual: str
+    first: str
+    first_reason: Reason
+    second: str
+    second_reason: Reason
+
+
+@dataclass
+class Axioms:
+    """The parts of the ontology that can make data inconsistent."""
+
+    supers: dict[str, set[str]] = field(default_factory=dict)
+    disjoint: set[frozenset[str]] = field(default_factory=set)
+    domains: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    ranges: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    union_ranges: dict[str, list[frozenset[str]]] = field(default_factory=lambda: defaultdict(list))
+
+    @classmethod
+    def from_ontology(cls, graph: Any) -> Axioms:
+        """Read the axioms from an rdflib graph of the ontology."""
+        from rdflib import OWL as O
+        from rdflib import RDF, RDFS, BNode, URIRef
+        from rdflib.collection import Collection
+
+        axioms = cls()
+        direct: dict[str, set[str]] = defaultdict(set)
+        for sub, sup in graph.subject_objects(RDFS.subClassOf):
+            if isinstance(sub, URIRef) and isinstance(sup, URIRef):
+                direct[str(sub)].add(str(sup))
+        for parent, members in graph.subject_objects(O.disjointUnionOf):
+            names = [str(m) for m in Collection(graph, members)]
+            for name in names:
+                direct[name].add(str(parent))
+            axioms._pairs(names)
+        for node in graph.subjects(RDF.type, O.AllDisjointClasses):
+            axioms._pairs([str(m) for m in Collection(graph, graph.value(node, O.members))])
+        for a, b in graph.subject_objects(O.disjointWith):
+            axioms._pairs([str(a), str(b)])
+        classes = set(direct) | {c for s in direct.values() for c in s}
+        axioms.supers = {c: _closure(c, direct) for c in classes}
+        super_props: dict[str, set[str]] = defaultdict(set)
+        for sub, sup in graph.subject_objects(RDFS.subPropertyOf):
+            super_props[str(sub)].add(str(sup))
+        inverse: dict[str, str] = {}
+        for p, q in graph.subject_objects(O.inverseOf):
+            inverse[str(p)], inverse[str(q)] = str(q), str(p)
+        own_domain: dict[str, set[str]] = defaultdict(set)
+        own_range: dict[str, set[str]] = defaultdict(set)
+        own_union: dict[str, list[frozenset[str]]] = defaultdict(list)
+        for p, c in graph.subject_objects(RDFS.domain):
+            if isinstance(c, URIRef):
+                own_domain[str(p)].add(str(c))
+        for p, c in graph.subject_objects(RDFS.range):
+            if isinstance(c, URIRef):
+                own_range[str(p)].add(str(c))
+            elif isinstance(c, BNode) and graph.value(c, O.unionOf) is not None:
+                own_union[str(p)].append(
+                    frozenset(str(m) for m in Collection(graph, graph.value(c, O.unionOf)))
+                )
+        props = set(own_domain) | set(own_range) | set(own_union) | set(super_props) | set(inverse)
+        for prop in props:
+            for ancestor in _closure(prop, super_props):
+                axioms.domains[prop] |= own_domain.get(ancestor, set())
+                axioms.ranges[prop] |= own_range.get(ancestor, set())
+                axioms.union_ranges[prop] += own_union.get(ancestor, [])
+        for prop, other in inverse.items():  # p's domain is the range of its inverse
+            axioms.ranges[prop] |= own_domain.get(other, set())
+            axioms.domains[prop] |= own_range.get(other, set())
+        return axioms
+
+    def _pairs(self, names: list[str]) -> None:
+        for i, a in enumerate(names):
+            for b in names[i + 1 :]:
+                self.disjoint.add(frozenset((a, b)))
+
+    def up(self, cls: str) -> set[str]:
+        return self.supers.get(cls, {cls})
+
+
+def _closure(start: str, edges: dict[str, set[str]]) -> set[str]:
+    seen, todo = {start}, [start]
+    while todo:
+        for nxt in edges.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def clashes(triples: Iterable[Triple], axioms: Axioms) -> list[Clash]:
+    """Every individual that the data puts in two disjoint classes, with the reasons."""
+    types: dict[str, dict[str, Reason]] = defaultdict(dict)
+    unions: dict[str, list[tuple[frozenset[str], Reason]]] = defaultdict(list)
+
+    def add(individual: str, cls: str, reason: Reason) -> None:
+        for ancestor in axioms.up(cls):
+            types[individual].setdefault(ancestor, reason)
+
+    for triple in triples:
+        s, p, o = triple
+        if p == RDF_TYPE:
+            add(s, o, Reason("asserted", triple))
+            continue
+        for cls in axioms.domains.get(p, ()):
+            add(s, cls, Reason(f"domain of {p}", triple))
+        if o.startswith(("http://", "https://")):
+            for cls in axioms.ranges.get(p, ()):
+                add(o, cls, Reason(f"range of {p}", triple))
+            for members in axioms.union_ranges.get(p, ()):
+                unions[o].append((members, Reason(f"range of {p}", triple)))
+    found: list[Clash] = []
+    for individual, known in sorted(types.items()):
+        for pair in sorted(axioms.disjoint, key=sorted):
+            a, b = sorted(pair)
+            if a in known and b in known:
+                found.append(Clash(individual, a, known[a], b, known[b]))
+        for members, reason in unions.get(individual, []):
+            if members & set(known):
+                continue
+            for cls, why in sorted(known.items()):
+                if all(frozenset((cls, m)) in axioms.disjoint for m in members):
+                    found.append(Clash(individual, cls, why, " or ".join(sorted(members)), reason))
+                    break
+    return _most_specific(found, axioms)
+
+
+def _most_specific(found: list[Clash], axioms: Axioms) -> list[Clash]:
+    """One clash per individual and pair of reasons (the first pair of classes found)."""
+    best: dict[tuple[str, Reason, Reason], Clash] = {}
+    for clash in found:
+        key = (clash.individual, clash.first_reason, clash.second_reason)
+        if key not in best:
+            best[key] = clash
+    return sorted(best.values(), key=lambda c: (c.individual, c.first, c.second))
+
+
+# -- HermiT, stopped at a timeout --------------------------------------------------------
+
+
+def _hermit_child(paths: list[str], out: str) -> None:
+    os.setsid()  # its own process group, so that Java goes with it when stopped
+    try:
+        from .ontology import reason
+
+        report = reason([Path(p) for p in paths])
+        Path(out).write_text(
+            "consistent" if report.consistent else "inconsistent", encoding="utf-8"
+        )
+    except BaseException as exc:
+        Path(out).write_text(f"error\n{type(exc).__name__}: {exc}", encoding="utf-8")
+        os._exit(1)
+    os._exit(0)
+
+
+def hermit_consistent(ntriples: bytes, timeout: float) -> bool | None:
+    """HermiT's verdict on the ontology with these N-Triples; None when it timed out.
+
+    owlready2 passes no timeout to Java, so HermiT runs in a child process (group) that
+    is killed at `timeout`."""
+    context = multiprocessing.get_context("fork")
+    with tempfile.TemporaryDirectory(prefix="newskg-hermit-") as tmp:
+        data = Path(tmp) / "data.nt"
+        data.write_bytes(ntriples)
+        out = str(Path(tmp) / "verdict")
+        child = context.Process(target=_hermit_child, args=([str(data)], out))
+        child.start()
+        child.join(timeout)
+        if child.is_alive():
+            assert child.pid is not None  # it was started
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGKILL)
+            child.join()
+            return None
+        verdict = (
+            Path(out).read_text(encoding="utf-8") if Path(out).is_file() else "error\nno verdict"
+        )
+    if verdict.startswith("error"):
+        from .errors import StoreError
+
+        raise StoreError(
+            f"HermiT failed: {verdict.partition(chr(10))[2]}",
+            "is Java installed? `make test` installs it",
+        )
+    return verdict == "consistent"

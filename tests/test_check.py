@@ -1,0 +1,296 @@
+"""newskg check, SHACL shapes, OWL consistency and reasoning, and the ontology's page."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse, serialize
+
+from newskg import build, export
+from newskg.consistency import hermit_consistent
+from newskg.reasoning import materialise
+from newskg.resources import ontology_path
+
+from .conftest import FIRST_ARTICLE
+from .helpers import read_quads, run_cli
+
+BASE = "https://example.org/newskg/"
+NK = BASE + "ontology#"
+SHEET = f"data/articles/{FIRST_ARTICLE}.yaml"
+
+
+def check_json(project: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+    capsys.readouterr()
+    code = run_cli("check", "--project", str(project), "--format", "json", *extra)
+    return code, json.loads(capsys.readouterr().out)
+
+
+def edit(project: Path, old: str, new: str) -> int:
+    """Replace `old` once in the first article's sheet; return the line of the change."""
+    path = project / SHEET
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return text[: text.index(old)].count("\n") + 1
+
+
+def test_shipped_data_passes_every_check_and_writes_only_build(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = sorted(p.relative_to(project) for p in project.rglob("*"))
+    code, report = check_json(project, capsys, "--fail-on", "info")
+    assert code == 0, report
+    assert report["findings"] == []
+    assert report["checked"] == [
+        "schema and evidence",
+        "SHACL shapes",
+        "OWL consistency",
+        "stored checks",
+    ]
+    after = sorted(
+        p.relative_to(project) for p in project.rglob("*") if p.parts[len(project.parts)] != "build"
+    )
+    assert after == [p for p in before if p.parts[0] != "build"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "    plaintiffs: [elon-musk]\n",
+            "    plaintiffs: [chatgpt]\n",
+            "a plaintiff must be a person",
+        ),
+        (
+            "    organisation: tesla\n",
+            "    organisation: sam-altman\n",
+            "a membership is in an organisation or a group",
+        ),
+        (
+            "    occasion: swisher-interview\n    about: [elon-musk]\n    quote: jerk\n",
+            "    occasion: kara-swisher\n    about: [elon-musk]\n    quote: jerk\n",
+            "occasion is an event (an interview) or a document",
+        ),
+        (
+            "    reporter: the-wall-street-journal\n",
+            "    reporter: chatgpt\n",
+            "Value does not have class nk:Agent",
+        ),
+        (
+            "    documents: [musk-openai-emails-2015-2018]\n",
+            "    documents: [elon-musk]\n",
+            "Value does not have class nk:Document",
+        ),
+    ],
+    ids=[
+        "lawsuit-plaintiff",
+        "membership-organisation",
+        "statement-occasion",
+        "report-reporter",
+        "publication-document",
+    ],
+)
+def test_each_shape_fails_on_a_sheet_broken_that_way(
+    old: str, new: str, message: str, project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    line = edit(project, old, new)
+    code, report = check_json(project, capsys)
+    assert code == 1
+    shacl = [f for f in report["findings"] if f["check"] == "shacl"]
+    assert shacl, report
+    assert any(
+        message in f["message"] and f["file"] == SHEET and f["line"] == line for f in shacl
+    ), shacl
+
+
+def test_a_fact_resource_without_evidence_fails_the_evidence_rule(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    build(project)
+    store = Store(str(project / "build" / "store"))
+    orphan = NamedNode(f"{BASE}id/fact/{FIRST_ARTICLE}.no-such-fact")
+    store.add(
+        Quad(
+            orphan,
+            NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+            NamedNode(NK + "Meeting"),
+            NamedNode(f"{BASE}id/article/{FIRST_ARTICLE}"),
+        )
+    )
+    store.flush()
+    del store
+    code, report = check_json(project, capsys)
+    assert code == 1
+    assert any(
+        "a fact without evidence" in f["message"] and f["file"] == SHEET for f in report["findings"]
+    )
+
+
+def test_a_person_used_as_an_organisation_is_caught_and_named(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    line = edit(project, "    plaintiffs: [elon-musk]\n", "    plaintiffs: [chatgpt]\n")
+    code, report = check_json(project, capsys)
+    owl = [f for f in report["findings"] if f["check"] == "owl"]
+    assert code == 1 and len(owl) == 1
+    assert owl[0]["message"].startswith(
+        f"ent:chatgpt would be both nk:Agent (range of nk:plaintiff at {SHEET}:{line}:"
+    )
+    assert "nk:Product (asserted" in owl[0]["message"] and "disjoint" in owl[0]["message"]
+    assert (owl[0]["file"], owl[0]["line"]) == (SHEET, line)
+
+
+def test_hermit_itself_finds_that_clash(project: Path) -> None:
+    build(project)
+    store = Store.read_only(str(project / "build" / "store"))
+    triples = [
+        q.triple
+        for q in store.quads_for_pattern(
+            None, None, None, NamedNode(f"{BASE}id/article/{FIRST_ARTICLE}")
+        )
+    ]
+    triples += [
+        q.triple
+        for q in store.quads_for_pattern(None, None, None, NamedNode(f"{BASE}graph/registry"))
+    ]
+    data = serialize(triples, format=RdfFormat.N_TRIPLES) or b""
+    assert hermit_consistent(data, timeout=120) is True
+    bad = (
+        data
+        + f"<{BASE}id/event/musk-v-openai> <{NK}plaintiff> <{BASE}id/entity/chatgpt> .\n".encode()
+    )
+    assert hermit_consistent(bad, timeout=120) is False
+
+
+def test_warnings_pass_unless_fail_on_warning(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    registry = project / "data" / "entities.yaml"
+    registry.write_text(
+        registry.read_text(encoding="utf-8").replace("    wikidata: Q2283\n", ""), encoding="utf-8"
+    )
+    code, report = check_json(project, capsys)
+    assert code == 0
+    (warning,) = [f for f in report["findings"] if f["severity"] == "warning"]
+    assert warning["check"] == "named-entities-wikidata" and warning["file"] == "data/entities.yaml"
+    assert run_cli("check", "--project", str(project), "--fail-on", "warning") == 1
+
+
+def test_schema_problems_are_findings_too(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit(project, "    kind: meeting\n", "    kind: meting\n")
+    code, report = check_json(project, capsys)
+    assert code == 1 and report["findings"][0]["check"] == "schema"
+    assert "the graph checks did not run" in report["notes"][0]
+
+
+def test_text_report_groups_by_severity(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    edit(project, "    plaintiffs: [elon-musk]\n", "    plaintiffs: [chatgpt]\n")
+    assert run_cli("check", "--project", str(project)) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("errors (2):\n  data/articles/")
+    assert re.search(
+        r"checked: schema and evidence, SHACL shapes, OWL consistency, stored checks; 2 errors", out
+    )
+
+
+# -- reasoning -------------------------------------------------------------------------------
+
+
+def test_owl_rl_infers_domain_range_inverse_defined_class_and_wikidata() -> None:
+    ontology = (
+        serialize(
+            list(
+                parse(
+                    ontology_path().read_bytes(),
+                    format=RdfFormat.TURTLE,
+                    base_iri="https://example.org/newskg/ontology",
+                )
+            ),
+            format=RdfFormat.N_TRIPLES,
+        )
+        or b""
+    )
+    suit, who = f"{BASE}id/event/x", f"{BASE}id/entity/y"
+    data = f"<{suit}> <{NK}plaintiff> <{who}> .\n".encode()
+    inferred = materialise(ontology, data, BASE).decode()
+    for expected in (
+        f"<{suit}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{NK}LegalAction> .",
+        f"<{who}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{NK}Agent> .",
+        f"<{who}> <{NK}plaintiffIn> <{suit}> .",
+        f"<{who}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{NK}LegalParty> .",
+        f"<{suit}> <http://www.wikidata.org/prop/direct/P1620> <{who}> .",
+        f"<{who}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://www.w3.org/ns/prov#Agent> .",
+    ):
+        assert expected in inferred.splitlines(), expected
+
+
+def test_build_reason_writes_a_graph_of_its_own(project: Path, tmp_path: Path) -> None:
+    plain = build(project)
+    article_graph = {
+        q
+        for q in Store.read_only(str(project / "build" / "store"))
+        if q.graph_name == NamedNode(f"{BASE}id/article/{FIRST_ARTICLE}")
+    }
+    result = build(project, reason=True)
+    assert result.inferred > 100 and result.quads == plain.quads + result.inferred
+    store = Store.read_only(str(project / "build" / "store"))
+    inferred = NamedNode(f"{BASE}graph/inferred")
+    quads = {q for q in store if q.graph_name == inferred}
+    musk = NamedNode(f"{BASE}id/entity/elon-musk")
+    types = {q.object.value for q in quads if q.subject == musk}  # type: ignore[union-attr]
+    assert {
+        NK + "LegalParty",
+        "http://schema.org/Person",
+        "http://www.w3.org/ns/prov#Person",
+    } <= types
+    assert any(q.predicate == NamedNode("http://www.wikidata.org/prop/direct/P1620") for q in quads)
+    assert {
+        q for q in store if q.graph_name == NamedNode(f"{BASE}id/article/{FIRST_ARTICLE}")
+    } == article_graph
+    meeting = NamedNode(f"{BASE}id/fact/{FIRST_ARTICLE}.hq-meeting")  # only in the Journal's claim
+    assert [q for q in quads if q.subject == meeting] == []  # no type from nk:participant's domain
+    del store
+    out = tmp_path / "plain.nt"
+    export(str(out), root=project)
+    assert b"LegalParty" not in out.read_bytes()
+    export(str(out), root=project, include_inferred=True)
+    assert f"<{NK}LegalParty>".encode() in out.read_bytes()
+    full = tmp_path / "all.nq"
+    export(str(full), root=project)
+    assert len(read_quads(full, RdfFormat.N_QUADS)) == result.quads
+
+
+def test_inferred_graph_is_dropped_when_its_premises_change(project: Path) -> None:
+    build(project, reason=True)
+    assert build(project).inferred > 0  # unchanged premises: kept
+    edit(project, "Sam Altman is done playing nice with Elon Musk", "Sam Altman and Elon Musk")
+    assert build(project).inferred == 0
+    assert not (project / "build" / "graphs" / "inferred.trig").exists()
+
+
+# -- the ontology's page -------------------------------------------------------------------------
+
+
+def test_docs_writes_a_page_that_names_every_class(tmp_path: Path) -> None:
+    from rdflib import OWL, RDF, Graph, URIRef
+
+    assert run_cli("docs", "-o", str(tmp_path / "site")) == 0
+    page = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    graph = Graph().parse(ontology_path(), format="turtle")
+    classes = [
+        str(c)
+        for c in graph.subjects(RDF.type, OWL.Class)
+        if isinstance(c, URIRef) and str(c).startswith(NK)
+    ]
+    assert len(classes) > 40
+    assert [c for c in classes if c not in page] == []
+    assert "<title>The newskg ontology</title>" in page
+    if shutil.which("dot"):
+        svg = (tmp_path / "site" / "classes.svg").read_text(encoding="utf-8")
+        assert "<svg" in svg and "LegalAction" in svg and 'src="classes.svg"' in page
