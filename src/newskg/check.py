@@ -15,7 +15,7 @@ from typing import Any
 
 from pyoxigraph import NamedNode, RdfFormat, Store, serialize
 
-from .consistency import HERMIT_LIMIT, Axioms, Clash, clashes, hermit_consistent
+from .consistency import HERMIT_LIMIT, Axioms, Clash, HermitRun, clashes
 from .errors import DataErrors, Location
 from .findings import Finding, Report
 from .project import Project, find_root
@@ -54,8 +54,12 @@ def check(
     prefixes = Minter(project.base_iri).prefixes()
     store = Store.read_only(str(folder.path / "store"))
     try:
+        triples = _own_voice_triples(project, store, manifest)
+        hermit = None
+        if len(triples) <= hermit_limit:  # HermiT works on the other core during SHACL
+            hermit = HermitRun(serialize(triples, format=RdfFormat.N_TRIPLES) or b"")
         _shacl(project, store, manifest, locator, prefixes, report)
-        _consistency(project, store, manifest, locator, prefixes, report, timeout, hermit_limit)
+        _consistency(triples, hermit, locator, prefixes, report, timeout, hermit_limit)
     finally:
         del store
     _stored_checks(project, locator, prefixes, report, timeout)
@@ -99,9 +103,8 @@ def _own_voice_triples(project: Project, store: Store, manifest: dict[str, Any])
 
 
 def _consistency(
-    project: Project,
-    store: Store,
-    manifest: dict[str, Any],
+    triples: list[Any],
+    hermit: HermitRun | None,
     locator: Locator,
     prefixes: dict[str, str],
     report: Report,
@@ -113,7 +116,6 @@ def _consistency(
     from .resources import ontology_path
 
     report.ran.append("OWL consistency")
-    triples = _own_voice_triples(project, store, manifest)
     plain = [
         (t.subject.value, t.predicate.value, getattr(t.object, "value", ""))
         for t in triples
@@ -123,18 +125,18 @@ def _consistency(
     found = clashes(plain, axioms)
     for clash in found:
         report.add(_clash_finding(clash, locator, prefixes))
-    if len(triples) > limit:
+    if hermit is None:
         report.notes.append(
             f"HermiT skipped: {len(triples)} statements exceed --hermit-limit {limit}; "
             "the checks derived from the ontology's axioms ran instead"
         )
         return
-    verdict = hermit_consistent(serialize(triples, format=RdfFormat.N_TRIPLES) or b"", timeout)
+    verdict = hermit.verdict(timeout)
     if verdict is None:
         report.add(
             Finding(
                 "error",
-                Location(str(ontology_path().name)),
+                Location("ontology/newskg.ttl"),
                 f"HermiT did not finish within {timeout:g} s: consistency unknown",
                 "raise --timeout, or lower --hermit-limit to use the derived checks",
                 "owl",

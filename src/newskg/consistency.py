@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import signal
 import tempfile
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -198,33 +199,50 @@ def _hermit_child(paths: list[str], out: str) -> None:
     os._exit(0)
 
 
-def hermit_consistent(ntriples: bytes, timeout: float) -> bool | None:
-    """HermiT's verdict on the ontology with these N-Triples; None when it timed out.
+class HermitRun:
+    """HermiT running on the ontology with some N-Triples, in a child process (group)
+    that is killed at the timeout: owlready2 passes no timeout to Java.  Started first,
+    it works on the second core while the caller does something else."""
 
-    owlready2 passes no timeout to Java, so HermiT runs in a child process (group) that
-    is killed at `timeout`."""
-    context = multiprocessing.get_context("fork")
-    with tempfile.TemporaryDirectory(prefix="newskg-hermit-") as tmp:
-        data = Path(tmp) / "data.nt"
+    def __init__(self, ntriples: bytes) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="newskg-hermit-")
+        data = Path(self._tmp.name) / "data.nt"
         data.write_bytes(ntriples)
-        out = str(Path(tmp) / "verdict")
-        child = context.Process(target=_hermit_child, args=([str(data)], out))
-        child.start()
-        child.join(timeout)
-        if child.is_alive():
-            assert child.pid is not None  # it was started
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(child.pid, signal.SIGKILL)
-            child.join()
-            return None
-        verdict = (
-            Path(out).read_text(encoding="utf-8") if Path(out).is_file() else "error\nno verdict"
+        self._out = Path(self._tmp.name) / "verdict"
+        self._started = time.monotonic()
+        self._child = multiprocessing.get_context("fork").Process(
+            target=_hermit_child, args=([str(data)], str(self._out))
         )
-    if verdict.startswith("error"):
-        from .errors import StoreError
+        self._child.start()
 
-        raise StoreError(
-            f"HermiT failed: {verdict.partition(chr(10))[2]}",
-            "is Java installed? `make test` installs it",
-        )
-    return verdict == "consistent"
+    def verdict(self, timeout: float) -> bool | None:
+        """True or False, or None when HermiT did not finish within `timeout` seconds
+        of being started."""
+        try:
+            self._child.join(max(0.0, timeout - (time.monotonic() - self._started)))
+            if self._child.is_alive():
+                assert self._child.pid is not None  # it was started
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self._child.pid, signal.SIGKILL)
+                self._child.join()
+                return None
+            text = (
+                self._out.read_text(encoding="utf-8")
+                if self._out.is_file()
+                else "error\nno verdict"
+            )
+        finally:
+            self._tmp.cleanup()
+        if text.startswith("error"):
+            from .errors import StoreError
+
+            raise StoreError(
+                f"HermiT failed: {text.partition(chr(10))[2]}",
+                "is Java installed? `make test` installs it",
+            )
+        return text == "consistent"
+
+
+def hermit_consistent(ntriples: bytes, timeout: float) -> bool | None:
+    """HermiT's verdict on the ontology with these N-Triples; None when it timed out."""
+    return HermitRun(ntriples).verdict(timeout)
