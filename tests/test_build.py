@@ -324,3 +324,18 @@ def test_graph_files_hold_exactly_what_the_store_holds(project: Path) -> None:
     for path in sorted((project / "build" / "graphs").rglob("*.trig")):
         in_files |= read_quads(path)
     assert in_files == in_store, diff(in_store, in_files)  # type: ignore[arg-type]
+
+
+def test_the_base_iri_is_the_projects_to_choose(project: Path, tmp_path: Path) -> None:
+    (project / "newskg.toml").write_text(
+        '[project]\nbase_iri = "https://news.example.com/kg/"\n', encoding="utf-8"
+    )
+    build(project)
+    out = tmp_path / "graph.nq"
+    export(str(out), root=project)
+    text = out.read_text(encoding="utf-8")
+    assert "<https://news.example.com/kg/id/entity/elon-musk>" in text
+    assert "https://example.org/newskg/id/" not in text
+    assert "<https://example.org/newskg/ontology#Person>" in text  # the vocabulary stays
+    (project / "newskg.toml").write_text('[project]\nbase_iri = "not an iri"\n', encoding="utf-8")
+    assert run_cli("build", "--project", str(project)) == 1

@@ -41,6 +41,8 @@ EXAMPLE_PARAMS: dict[str, dict[str, str]] = {
     "attributions": {"source": "the-wall-street-journal"},
     "evidence": {"subject": "elon-musk"},
     "entities": {"type": "nk:Person"},
+    "claims-about": {"entity": "elon-musk"},
+    "articles": {"mentions": "microsoft"},
 }
 
 
@@ -172,6 +174,30 @@ def test_entities_have_types_labels_and_wikidata(built: Path) -> None:
     assert {r["id"] for r in people} == {
         e.id for e in project.entities.values() if e.type == "Person"
     }
+
+
+def test_claims_about_musk_are_the_journals_and_never_the_articles(built: Path) -> None:
+    found = rows(built, "claims-about", {"entity": "elon-musk"})
+    assert {r["assertedByLabel"] for r in found} == {"The Wall Street Journal"}
+    assert len(found) == 5 and all(r["claim"].startswith(BASE + "id/claim/") for r in found)
+    jealous = next(r for r in found if r["claim"].endswith("musk-jealous"))
+    assert jealous["citedSourceLabel"] == "people close to Musk"
+
+
+def test_articles_count_their_facts_and_claims(built: Path) -> None:
+    (row,) = rows(built, "articles")
+    assert (row["headline"], row["publisherLabel"], row["published"]) == (
+        "Sam Altman is done playing nice with Elon Musk",
+        "Business Insider",
+        "2024-03-06",
+    )
+    assert (row["facts"], row["claims"]) == ("50", "7")
+    assert len(rows(built, "articles", {"mentions": "microsoft"})) == 1
+    assert rows(built, "articles", {"mentions": "<https://example.org/nobody>"}) == []
+
+
+def test_every_stored_query_has_example_parameters_here() -> None:
+    assert sorted(EXAMPLE_PARAMS) == sorted(catalogue())
 
 
 def test_every_parameter_is_projected_so_the_engine_can_bind_it() -> None:
