@@ -294,3 +294,19 @@ def test_docs_writes_a_page_that_names_every_class(tmp_path: Path) -> None:
     if shutil.which("dot"):
         svg = (tmp_path / "site" / "classes.svg").read_text(encoding="utf-8")
         assert "<svg" in svg and "LegalAction" in svg and 'src="classes.svg"' in page
+
+
+def test_an_ontology_that_does_not_parse_is_one_line_with_its_position(tmp_path: Path) -> None:
+    from newskg.errors import DataErrors
+    from newskg.ontology import load_turtle
+
+    broken = tmp_path / "newskg.ttl"
+    broken.write_text(
+        '@prefix nk: <https://example.org/newskg/ontology#> .\n\nnk:A a nk:B ;\n  nk:c "open\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(DataErrors) as caught:
+        load_turtle(broken)
+    (problem,) = caught.value.problems
+    assert str(problem).startswith(f"{broken}:4:")
+    assert "Turtle syntax error" in str(problem)

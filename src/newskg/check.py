@@ -111,9 +111,7 @@ def _consistency(
     timeout: float,
     limit: int,
 ) -> None:
-    from rdflib import Graph
-
-    from .resources import ontology_path
+    from .ontology import load_turtle
 
     report.ran.append("OWL consistency")
     plain = [
@@ -121,7 +119,7 @@ def _consistency(
         for t in triples
         if isinstance(t.subject, NamedNode)
     ]
-    axioms = Axioms.from_ontology(Graph().parse(ontology_path(), format="turtle"))
+    axioms = Axioms.from_ontology(load_turtle())
     found = clashes(plain, axioms)
     for clash in found:
         report.add(_clash_finding(clash, locator, prefixes))

@@ -24,9 +24,11 @@ _COLOURS = {"Agent": "#fde2b3", "Event": "#c6e9c6", "Document": "#fff2b3", "Situ
 
 def class_diagram() -> str:
     """DOT text: the ontology's classes, subclass links and object properties."""
-    from rdflib import OWL, RDF, RDFS, Graph, URIRef
+    from rdflib import OWL, RDF, RDFS, URIRef
 
-    graph = Graph().parse(ontology_path(), format="turtle")
+    from .ontology import load_turtle
+
+    graph = load_turtle()
     classes = sorted(
         str(c)
         for c in graph.subjects(RDF.type, OWL.Class)

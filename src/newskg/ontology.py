@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pyoxigraph import RdfFormat, parse, serialize
 
@@ -65,6 +66,29 @@ def turtle_to_ntriples(source: Path, target: Path) -> None:
         ) from exc
     with target.open("wb") as stream:
         serialize(triples, stream, RdfFormat.N_TRIPLES)
+
+
+def load_turtle(path: Path | None = None) -> Any:
+    """An rdflib graph of a Turtle file (the ontology by default); a syntax error is a
+    DataErrors at file:line:column rather than a traceback from deep in rdflib."""
+    from rdflib import Graph
+
+    path = path or ontology_path()
+    data = path.read_bytes()
+    try:
+        for _ in parse(data, format=RdfFormat.TURTLE, base_iri=ONTOLOGY_IRI):
+            pass
+    except SyntaxError as exc:
+        raise DataErrors(
+            [
+                Problem(
+                    Location(str(path), *_position(exc)),
+                    f"Turtle syntax error: {exc.msg}",
+                    "fix the file's Turtle",
+                )
+            ]
+        ) from exc
+    return Graph().parse(data=data, format="turtle", publicID=ONTOLOGY_IRI)
 
 
 def _position(exc: SyntaxError) -> tuple[int, int]:

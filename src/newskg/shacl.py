@@ -30,13 +30,9 @@ def shapes_path() -> Path:
 
 def load_graphs() -> tuple[Any, Any]:
     """The shapes and the ontology as rdflib graphs (parsed once per run)."""
-    from rdflib import Graph
+    from .ontology import load_turtle
 
-    from .resources import ontology_path
-
-    return Graph().parse(shapes_path(), format="turtle"), Graph().parse(
-        ontology_path(), format="turtle"
-    )
+    return load_turtle(shapes_path()), load_turtle()
 
 
 def unit_graph(store: Store, graphs: Iterable[str]) -> Any:
