@@ -1,0 +1,1 @@
+"""Benchmarks for newskg: a generator of synthetic corpora (`python -m benchmarks.generate`)."""
