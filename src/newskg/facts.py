@@ -43,6 +43,8 @@ def _check_slug(value: str) -> str:
 
 def hidden_characters(value: str) -> list[str]:
     """Invisible, control and bidirectional-override characters in `value`, named."""
+    if value.isprintable():  # no Cc, Cf, Co or Cs character: the common case, in C
+        return []
     found = []
     for char in value:
         if unicodedata.category(char) in {"Cf", "Cc", "Co", "Cs"} and char not in "\t\n":
@@ -59,14 +61,14 @@ def _check_name(value: str) -> str:
     return unicodedata.normalize("NFC", value)
 
 
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+"""C0 and C1 control characters other than tab and line breaks, and lone surrogates."""
+
+
 def _check_text(value: str) -> str:
     """Refuse characters that RDF/XML cannot carry and that no article text needs:
     control characters other than tab and line breaks, and lone surrogates."""
-    bad = [
-        f"U+{ord(c):04X}"
-        for c in value
-        if (unicodedata.category(c) == "Cc" and c not in "\t\n\r") or 0xD800 <= ord(c) <= 0xDFFF
-    ]
+    bad = [f"U+{ord(c):04X}" for c in _UNWRITABLE.findall(value)]
     if bad:
         raise ValueError(
             f"text contains control or surrogate characters ({', '.join(sorted(set(bad)))})"
