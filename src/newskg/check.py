@@ -18,7 +18,7 @@ from pyoxigraph import NamedNode, RdfFormat, Store, serialize
 from .consistency import HERMIT_LIMIT, Axioms, Clash, HermitRun, clashes
 from .errors import DataErrors, Location
 from .findings import Finding, Report
-from .project import Project, find_root
+from .project import Project, find_root, load_project
 from .provenance import Locator
 from .results import short
 from .vocab import Minter
@@ -36,7 +36,8 @@ def check(
     root = find_root(root)
     report.ran.append("schema and evidence")
     try:
-        project = build(root).project
+        build(root)
+        project = load_project(root)  # every article, for tracing findings back to YAML
     except DataErrors as errors:
         for problem in errors.problems:
             report.add(

@@ -94,7 +94,7 @@ def build_command(
     for warning in result.project.warnings:
         click.echo(str(warning), err=True)
     click.echo(
-        f"built {len(result.project.articles)} article(s): {len(result.built)} mapped, "
+        f"built {result.articles} article(s): {len(result.built)} mapped, "
         f"{len(result.unchanged)} unchanged, {len(result.removed)} removed",
         err=output == "-",
     )

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,10 +22,23 @@ from typing import IO, Any
 from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store, parse, serialize
 
 from . import __version__
-from .errors import StoreError, UsageError
+from .errors import DataErrors, Location, Problem, StoreError, UsageError
 from .formats import Syntax, atomic_output, syntax_for
 from .mapping import article_quads, build_metadata_quads, registry_quads, sort_key, sorted_quads
-from .project import ArticleInput, Project, find_root, load_project, sha256
+from .project import (
+    ARTICLES_DIR,
+    REGISTRY_FILE,
+    ArticleInput,
+    Project,
+    RegistryInput,
+    base_iri,
+    find_root,
+    load_article,
+    load_registry,
+    orphan_text_warnings,
+    read_config,
+    sha256,
+)  # fmt: skip
 from .resources import ontology_path
 from .vocab import ONTOLOGY_IRI, Minter, used_prefixes
 
@@ -46,20 +61,92 @@ class BuildResult:
     graphs: int = 0
     facts: int = 0
     claims: int = 0
+    articles: int = 0
     inferred: int = 0
     output: str | None = None
 
 
-def _article_hash(project: Project, article: ArticleInput) -> str:
-    """A hash of everything an article's graph depends on: its files, the registry
-    entries it uses, the base IRI and newskg's version."""
-    used = sorted({e for e in _used_entities(article) if e in project.entities})
-    entries = [project.entities[e].model_dump(mode="json") for e in used]
-    payload = json.dumps(
-        [sorted(article.sources.items()), entries, project.base_iri, __version__],
-        sort_keys=True,
+@dataclass
+class ArticleOutcome:
+    """What mapping one article gave: its problems, or its manifest entry and files."""
+
+    article_id: str
+    problems: list[Problem]
+    entry: dict[str, Any] | None = None
+    trig: bytes = b""
+    nquads: bytes = b""
+
+
+# The registry and project settings the mapping workers read: set before the pool forks.
+_SHARED: dict[str, Any] = {}
+
+
+def _files_hash(yaml_path: Path) -> str:
+    """One hash of an article's two files."""
+    text_path = yaml_path.with_suffix(".txt")
+    text = text_path.read_bytes() if text_path.is_file() else b""
+    return sha256(sha256(yaml_path.read_bytes()).encode() + sha256(text).encode())
+
+
+def _entries_digest(refs: Iterable[str], digests: dict[str, str]) -> str:
+    """A hash of the registry entries an article uses."""
+    return sha256(json.dumps([[r, digests.get(r, "")] for r in sorted(refs)]).encode())
+
+
+def _map_article(yaml_path: Path) -> ArticleOutcome:
+    """Read, check and map one article (in a worker process, or in this one)."""
+    root, registry, base, prefixes, digests = (
+        _SHARED["root"],
+        _SHARED["registry"],
+        _SHARED["base"],
+        _SHARED["prefixes"],
+        _SHARED["digests"],
     )
-    return sha256(payload.encode())
+    problems: list[Problem] = []
+    article = load_article(root, yaml_path, registry, {}, problems)
+    if article is None or any(p.severity == "error" for p in problems) or not _SHARED["map"]:
+        return ArticleOutcome(yaml_path.stem, problems)
+    project = Project(root, base, registry.entities, [article], registry.sources)
+    quads = article_quads(project, article)
+    refs = sorted({e for e in _used_entities(article) if e in registry.entities})
+    entry = {
+        "files": _files_hash(yaml_path),
+        "refs": refs,
+        "registry": _entries_digest(refs, digests),
+        "graphs": sorted({str(q.graph_name.value) for q in quads}),  # type: ignore[union-attr]
+        "locals": {
+            e.id: str(article.doc.location(("entities", i, "id")))
+            for i, e in enumerate(article.sheet.entities)
+        },
+        "facts": len(article.sheet.facts),
+        "claims": sum(1 for f in article.sheet.facts if f.according_to is not None),
+        "sources": article.sources,
+    }
+    trig = serialize(quads, format=RdfFormat.TRIG, prefixes=used_prefixes(quads, prefixes)) or b""
+    return ArticleOutcome(
+        article.id, problems, entry, trig, serialize(quads, format=RdfFormat.N_QUADS) or b""
+    )
+
+
+def _init_worker(shared: dict[str, Any]) -> None:
+    """In a worker: receive what _map_article reads."""
+    _SHARED.update(shared)
+
+
+def _map_all(paths: list[Path], workers: int) -> Iterator[ArticleOutcome]:
+    """Map articles in id order, on `workers` processes when there are enough to share."""
+    if workers <= 1 or len(paths) < 16:
+        yield from (_map_article(p) for p in paths)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # forkserver, not fork: a fork would copy the locks of any store's RocksDB threads
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_init_worker, initargs=(dict(_SHARED),)
+    ) as pool:
+        yield from pool.map(_map_article, paths, chunksize=8)
 
 
 def _used_entities(article: ArticleInput) -> Iterator[str]:
@@ -132,86 +219,206 @@ def build(
     full: bool = False,
     reason: bool = False,
     reason_timeout: float = 600.0,
+    workers: int | None = None,
 ) -> BuildResult:
     """Bring build/ in step with data/: map changed articles, update the store.
 
-    With `reason`, also materialise what the ontology lets a reasoner infer from the
+    Articles whose files and registry entries did not change since the last build are
+    not read at all; the others are read, checked and mapped on all cores, streamed to a
+    staging folder, and only when every article is free of errors do they replace their
+    graph files and their graphs in the store (a fresh store is bulk-loaded).  With
+    `reason`, also materialise what the ontology lets a reasoner infer from the
     articles' own voice, into ``{base}graph/inferred``; without it, an inferred graph
     whose premises changed is dropped rather than left stale."""
-    project = load_project(root)
-    folder = BuildDir(project.root)
+    import os
+
+    root = find_root(root)
+    base = base_iri(read_config(root))
+    problems: list[Problem] = []
+    registry = load_registry(root, problems)
+    registry_ok = not any(p.severity == "error" for p in problems)
+    folder = BuildDir(root)
     manifest = folder.read_manifest()
     fresh = (
         full
         or manifest.get("newskg") != __version__
-        or manifest.get("base_iri") != project.base_iri
+        or manifest.get("base_iri") != base
         or not (folder.path / STORE_DIR).is_dir()
     )
-    if fresh:
+    previous: dict[str, Any] = {} if fresh else manifest.get("articles", {})
+    digests = {
+        e.id: sha256(json.dumps(e.model_dump(mode="json"), sort_keys=True).encode())
+        for e in registry.entities.values()
+    }
+    mint = Minter(base)
+    prefixes = mint.prefixes()
+    project = Project(root, base, registry.entities, [], registry.sources, [], registry.locations)
+    result = BuildResult(project, folder.path)
+    paths = sorted((root / ARTICLES_DIR).glob("*.yaml"))
+    entries: dict[str, Any] = {}
+    changed: list[Path] = []
+    for path in paths:
+        entry = previous.get(path.stem)
+        if (
+            entry
+            and entry.get("files") == _files_hash(path)
+            and entry.get("registry") == _entries_digest(entry.get("refs", []), digests)
+            and folder.article_file(path.stem).is_file()
+        ):
+            entries[path.stem] = entry
+            result.unchanged.append(path.stem)
+        else:
+            changed.append(path)
+    if not registry_ok:  # check every article against the ids as written, map none
+        changed, entries, result.unchanged = paths, {}, []
+    _SHARED.update(
+        root=root, registry=registry, base=base, prefixes=prefixes, digests=digests, map=registry_ok
+    )
+    # beside build/, not in it: a build that fails must not create or change build/
+    staging = Path(tempfile.mkdtemp(prefix=".newskg-staging-", dir=root))
+    (staging / "articles").mkdir()
+    try:
+        with (staging / "load.nq").open("wb") as load:
+            for outcome in _map_all(changed, workers or os.cpu_count() or 1):
+                problems.extend(outcome.problems)
+                if outcome.entry is None:
+                    continue
+                entries[outcome.article_id] = outcome.entry
+                (staging / "articles" / f"{outcome.article_id}.trig").write_bytes(outcome.trig)
+                load.write(outcome.nquads)
+                result.built.append(outcome.article_id)
+        problems.extend(_duplicate_locals(entries, registry))
+        warnings = orphan_text_warnings(root)
+        if any(p.severity == "error" for p in problems):
+            raise DataErrors(problems + warnings)
+        project.warnings = [p for p in problems if p.severity != "error"] + warnings
+        _commit(
+            folder,
+            fresh,
+            previous,
+            entries,
+            staging,
+            result,
+            registry,
+            project,
+            prefixes,
+            manifest,
+            reason,
+            reason_timeout,
+        )
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        _SHARED.clear()
+    result.facts = sum(e["facts"] for e in entries.values())
+    result.claims = sum(e["claims"] for e in entries.values())
+    result.articles = len(entries)
+    return result
+
+
+def _duplicate_locals(entries: dict[str, Any], registry: RegistryInput) -> list[Problem]:
+    """An article-local entity id may be used by no other article and not be in the registry."""
+    problems: list[Problem] = []
+    owner: dict[str, str] = {}
+    for article_id in sorted(entries):
+        for entity_id, where in sorted(entries[article_id].get("locals", {}).items()):
+            path, _, position = where.partition(":")
+            line, _, column = position.partition(":")
+            location = Location(path, int(line or 0), int(column or 0))
+            if entity_id in registry.entities:
+                problems.append(
+                    Problem(
+                        location,
+                        f"entity id {entity_id!r} is already in {REGISTRY_FILE}",
+                        "use the registry's entry, or rename this one",
+                    )
+                )
+            elif entity_id in owner:
+                problems.append(
+                    Problem(
+                        location,
+                        f"duplicate id {entity_id!r}: {owner[entity_id]} defines it too",
+                        f"move it to {REGISTRY_FILE} so that both articles share it",
+                    )
+                )
+            owner.setdefault(entity_id, path)
+    return problems
+
+
+def _commit(
+    folder: BuildDir,
+    fresh: bool,
+    previous: dict[str, Any],
+    entries: dict[str, Any],
+    staging: Path,
+    result: BuildResult,
+    registry: RegistryInput,
+    project: Project,
+    prefixes: dict[str, str],
+    manifest: dict[str, Any],
+    reason: bool,
+    reason_timeout: float,
+) -> None:
+    """Put what the staging folder holds in place: graph files, store, manifest."""
+    mint = Minter(project.base_iri)
+    if fresh:  # a half-loaded store must never pass for a built one
+        folder.manifest_path.unlink(missing_ok=True)
         shutil.rmtree(folder.path / STORE_DIR, ignore_errors=True)
         shutil.rmtree(folder.path / GRAPHS_DIR, ignore_errors=True)
-        manifest = {}
-    previous: dict[str, Any] = manifest.get("articles", {})
-    result = BuildResult(project, folder.path)
-    mint = Minter(project.base_iri)
-    prefixes = mint.prefixes()
+    (folder.path / GRAPHS_DIR / "articles").mkdir(parents=True, exist_ok=True)
+    result.removed = sorted(set(previous) - set(entries))
+    for article_id in result.removed:
+        folder.article_file(article_id).unlink(missing_ok=True)
+    for article_id in result.built:
+        os.replace(staging / "articles" / f"{article_id}.trig", folder.article_file(article_id))
+    registry_hash = sha256(json.dumps(sorted(registry.sources.items())).encode())
+    ontology_hash = sha256(ontology_path().read_bytes())
+    own: list[tuple[Path, NamedNode, list[Quad]]] = []
+    if fresh or manifest.get("registry") != registry_hash:
+        own.append(
+            (
+                folder.path / GRAPHS_DIR / "registry.trig",
+                mint.graph("registry"),
+                registry_quads(project),
+            )
+        )
+    if fresh or manifest.get("ontology") != ontology_hash:
+        own.append(
+            (folder.path / GRAPHS_DIR / "ontology.trig", NamedNode(ONTOLOGY_IRI), _ontology_quads())
+        )
+    sources = dict(registry.sources)
+    for entry in entries.values():
+        sources.update(entry["sources"])
+    metadata = build_metadata_quads(mint, dict(sorted(sources.items())))
+    own.append((folder.path / GRAPHS_DIR / "build.trig", mint.graph("build"), metadata))
+    if fresh:
+        _bulk_load(folder, staging / "load.nq")
     store = folder.open_store()
     try:
-        articles: dict[str, Any] = {}
-        current = {a.id for a in project.articles}
-        for article_id in sorted(set(previous) - current):
-            _remove_graphs(store, previous[article_id]["graphs"])
-            folder.article_file(article_id).unlink(missing_ok=True)
-            result.removed.append(article_id)
-        for article in project.articles:
-            digest = _article_hash(project, article)
-            entry = previous.get(article.id)
-            if entry and entry.get("hash") == digest and folder.article_file(article.id).is_file():
-                articles[article.id] = entry
-                result.unchanged.append(article.id)
-                continue
-            quads = article_quads(project, article)
-            graphs = sorted({str(q.graph_name.value) for q in quads})  # type: ignore[union-attr]
-            if entry:
-                _remove_graphs(store, entry["graphs"])
+        if not fresh:
+            for article_id in [*result.removed, *result.built]:
+                if article_id in previous:
+                    _remove_graphs(store, previous[article_id]["graphs"])
+            if (staging / "load.nq").stat().st_size:
+                store.load(path=str(staging / "load.nq"), format=RdfFormat.N_QUADS)
+        for _, graph, quads in own:  # not through the loader, which relabels blank nodes
+            _remove_graphs(store, [graph.value])
             store.extend(quads)
-            _write_trig(folder.article_file(article.id), quads, prefixes)
-            articles[article.id] = {"hash": digest, "graphs": graphs}
-            result.built.append(article.id)
-        sources = dict(project.registry_sources)
-        for article in project.articles:
-            sources.update(article.sources)
-        _replace_graph(
-            store,
-            folder.path / GRAPHS_DIR / "registry.trig",
-            mint.graph("registry"),
-            registry_quads(project),
-            prefixes,
-        )
-        _replace_graph(
-            store,
-            folder.path / GRAPHS_DIR / "build.trig",
-            mint.graph("build"),
-            build_metadata_quads(mint, dict(sorted(sources.items()))),
-            prefixes,
-        )
-        _replace_graph(
-            store,
-            folder.path / GRAPHS_DIR / "ontology.trig",
-            NamedNode(ONTOLOGY_IRI),
-            _ontology_quads(),
-            prefixes,
-        )
+        for path, _, quads in own:
+            _write_trig(path, quads, prefixes)
         premises = sha256(
             json.dumps(
-                [sorted((a, e["hash"]) for a, e in articles.items()), sorted(sources.items())]
+                [
+                    sorted((a, e["files"], e["registry"]) for a, e in entries.items()),
+                    registry_hash,
+                    ontology_hash,
+                ]
             ).encode()
         )
         inferred = _update_inferred(
             store,
             folder,
             project,
-            articles,
+            entries,
             premises,
             manifest.get("inferred"),
             reason,
@@ -225,13 +432,42 @@ def build(
     finally:
         del store
     folder.write_manifest(
-        {"newskg": __version__, "base_iri": project.base_iri, "articles": articles}
+        {
+            "newskg": __version__,
+            "base_iri": project.base_iri,
+            "articles": entries,
+            "registry": registry_hash,
+            "ontology": ontology_hash,
+        }
         | ({"inferred": inferred[0]} if inferred[0] else {})
     )
-    for article in project.articles:
-        result.facts += len(article.sheet.facts)
-        result.claims += sum(1 for f in article.sheet.facts if f.according_to is not None)
-    return result
+
+
+def _bulk_load(folder: BuildDir, nquads: Path) -> None:
+    """Load a fresh store from N-Quads with pyoxigraph's bulk loader, in a child process,
+    so that its memory is the loader's own and not added to the mapping's."""
+    import multiprocessing
+
+    folder.path.mkdir(parents=True, exist_ok=True)
+    # spawned, not forked: a fork copies the locks of other stores' RocksDB threads
+    child = multiprocessing.get_context("spawn").Process(
+        target=_bulk_load_child, args=(str(folder.path / STORE_DIR), str(nquads))
+    )
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        raise StoreError(
+            f"loading the embedded store failed (exit {child.exitcode})",
+            "delete build/ and run newskg build again",
+        )
+
+
+def _bulk_load_child(store_path: str, nquads: str) -> None:
+    try:
+        Store(store_path).bulk_load(path=nquads, format=RdfFormat.N_QUADS)
+    except BaseException:
+        os._exit(1)
+    os._exit(0)
 
 
 def _update_inferred(
@@ -286,11 +522,24 @@ def _replace_graph(
 # -- export ----------------------------------------------------------------------------------
 
 
+def _require_article(manifest: dict[str, Any], article: str, root: Path) -> None:
+    """A usage error, with the nearest id, for an article the build does not have."""
+    import difflib
+
+    known = sorted(manifest.get("articles", {}))
+    if article not in known:
+        close = difflib.get_close_matches(article, known, n=1)
+        raise UsageError(
+            f"no article {article!r} in {root / ARTICLES_DIR}",
+            f"did you mean {close[0]!r}?" if close else "`newskg new` scaffolds one",
+        )
+
+
 def _dataset_graphs(project: Project, manifest: dict[str, Any], article: str | None) -> list[str]:
     """The graphs an export writes, in a fixed order."""
     entries = manifest.get("articles", {})
     if article is not None:
-        project.article(article)
+        _require_article(manifest, article, project.root)
         return sorted(entries[article]["graphs"])
     mint = Minter(project.base_iri)
     own = [g for a in sorted(entries) for g in sorted(entries[a]["graphs"])]
@@ -306,7 +555,7 @@ def _union_graphs(
     mint = Minter(project.base_iri)
     ids = [article] if article is not None else sorted(manifest.get("articles", {}))
     if article is not None:
-        project.article(article)
+        _require_article(manifest, article, project.root)
     inferred = (
         [mint.graph("inferred").value] if include_inferred and manifest.get("inferred") else []
     )
@@ -332,7 +581,18 @@ def export(
     """
     syntax, compress = syntax_for(output, syntax_name)
     project_root = find_root(root)
-    project = build(project_root).project if rebuild else load_project(project_root)
+    if rebuild:
+        project = build(project_root).project
+    else:
+        problems: list[Problem] = []
+        registry = load_registry(project_root, problems)
+        project = Project(
+            project_root,
+            base_iri(read_config(project_root)),
+            registry.entities,
+            [],
+            registry.sources,
+        )
     folder = BuildDir(project.root)
     manifest = folder.read_manifest()
     prefixes = Minter(project.base_iri).prefixes()

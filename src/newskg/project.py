@@ -130,6 +130,42 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@dataclass
+class RegistryInput:
+    """The registry, read and checked: what each article is checked and mapped against."""
+
+    entities: dict[str, Entity]
+    sources: dict[str, str]
+    ids: set[str] | None
+    """The ids it names (None when it cannot be read: references go unchecked)."""
+    locations: dict[str, Location]
+
+
+def load_registry(root: Path, problems: list[Problem]) -> RegistryInput:
+    """Read data/entities.yaml; its problems are added to `problems`."""
+    locations: dict[str, Location] = {}
+    entities, sources, ids = _load_registry(root, problems, locations)
+    return RegistryInput(entities, sources, ids, locations)
+
+
+def load_article(
+    root: Path,
+    yaml_path: Path,
+    registry: RegistryInput,
+    local_owner: dict[str, str],
+    problems: list[Problem],
+) -> ArticleInput | None:
+    """Read and check one article against the registry; None when it has problems."""
+    return _load_article(root, yaml_path, registry.ids, local_owner, problems)
+
+
+def orphan_text_warnings(root: Path) -> list[Problem]:
+    """Warnings for article texts that have no fact sheet."""
+    problems: list[Problem] = []
+    _check_orphan_texts(root, problems)
+    return problems
+
+
 def load_project(root: Path | None = None) -> Project:
     """Read and check a whole project; raise DataErrors listing every problem found."""
     root = find_root(root)

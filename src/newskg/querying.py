@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode
 
-from .errors import UsageError
+from .errors import Problem, UsageError
 from .queries import Parameter, StoredQuery, catalogue, stored_query
 from .sparql import Term, bind_parameters, inspect_query, refuse_outside_reach, with_values
 from .stores import Answer
@@ -58,23 +58,21 @@ def open_context(
             raise
         context.prefixes = Minter(DEFAULT_BASE_IRI).prefixes()
         return context
-    project = None
     if endpoint is None:
         from .pipeline import BuildDir, build
 
-        project = build(context.root).project if rebuild else None
+        if rebuild:
+            build(context.root)
         context.store_path = BuildDir(context.root).path / "store"
-    if endpoint is not None or project is None:
-        from .project import load_project
+    from .project import base_iri, load_registry, read_config
 
-        project = load_project(context.root)
-    mint = Minter(project.base_iri)
+    problems: list[Problem] = []
+    registry = load_registry(context.root, problems)
+    mint = Minter(base_iri(read_config(context.root)))
     context.prefixes = mint.prefixes()
-    context.ids = {e.id: mint.entity(e.id, e.type) for e in project.entities.values()}
-    for article in project.articles:
-        context.ids.setdefault(article.id, mint.article(article.id))
-        for entity in article.sheet.entities:
-            context.ids.setdefault(entity.id, mint.entity(entity.id, entity.type))
+    context.ids = {e.id: mint.entity(e.id, e.type) for e in registry.entities.values()}
+    for path in sorted((context.root / "data" / "articles").glob("*.yaml")):
+        context.ids.setdefault(path.stem, mint.article(path.stem))
     return context
 
 
