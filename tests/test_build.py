@@ -339,3 +339,48 @@ def test_the_base_iri_is_the_projects_to_choose(project: Path, tmp_path: Path) -
     assert "<https://example.org/newskg/ontology#Person>" in text  # the vocabulary stays
     (project / "newskg.toml").write_text('[project]\nbase_iri = "not an iri"\n', encoding="utf-8")
     assert run_cli("build", "--project", str(project)) == 1
+
+
+def test_a_registry_change_remaps_only_the_articles_that_use_the_entry(project: Path) -> None:
+    add_second_article(project)
+    build(project)
+    registry = project / "data" / "entities.yaml"
+    text = registry.read_text(encoding="utf-8")
+    registry.write_text(
+        text.replace(
+            "American technology company, OpenAI's largest investor.",
+            "American technology company.",
+        ),
+        encoding="utf-8",
+    )
+    result = build(project)  # Microsoft is in the first article only
+    assert result.built == [FIRST_ARTICLE] and result.unchanged == [SECOND]
+    store = Store.read_only(str(project / "build" / "store"))
+    described = {
+        q.object.value
+        for q in store.quads_for_pattern(  # type: ignore[union-attr]
+            None, None, None, None
+        )
+        if q.subject.value.endswith("/microsoft") and "description" in q.predicate.value
+    }
+    assert described == {"American technology company."}
+
+
+def test_nothing_changed_reads_no_fact_sheet(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newskg.pipeline
+
+    build(project)
+    read: list[str] = []
+    real = newskg.pipeline.load_article
+
+    def counting(root: Path, path: Path, *args: object) -> object:
+        read.append(path.stem)
+        return real(root, path, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(newskg.pipeline, "load_article", counting)
+    assert build(project).built == [] and read == []
+    sheet = project / "data" / "articles" / f"{FIRST_ARTICLE}.yaml"
+    sheet.write_text(sheet.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert build(project).built == [FIRST_ARTICLE] and read == [FIRST_ARTICLE]

@@ -81,6 +81,23 @@ class ArticleOutcome:
 _SHARED: dict[str, Any] = {}
 
 
+def _stat(yaml_path: Path) -> list[int]:
+    """Modification times and sizes of an article's two files: when they are as before,
+    the files are taken as unchanged without being read (as git does)."""
+    text_path = yaml_path.with_suffix(".txt")
+    found = [yaml_path.stat(), *([text_path.stat()] if text_path.is_file() else [])]
+    return [n for st in found for n in (st.st_mtime_ns, st.st_size)]
+
+
+def _registry_hash(path: Path) -> str:
+    return sha256(json.dumps([[REGISTRY_FILE, sha256(path.read_bytes())]]).encode())
+
+
+def _registry_stub(root: Path, manifest: dict[str, Any]) -> RegistryInput:
+    """The registry as the last build left it, when neither it nor any article changed."""
+    return RegistryInput({}, dict(manifest.get("registry_sources", {})), set(), {})
+
+
 def _files_hash(yaml_path: Path) -> str:
     """One hash of an article's two files."""
     text_path = yaml_path.with_suffix(".txt")
@@ -111,6 +128,8 @@ def _map_article(yaml_path: Path) -> ArticleOutcome:
     refs = sorted({e for e in _used_entities(article) if e in registry.entities})
     entry = {
         "files": _files_hash(yaml_path),
+        "stat": _stat(yaml_path),
+        "quads": len(quads),
         "refs": refs,
         "registry": _entries_digest(refs, digests),
         "graphs": sorted({str(q.graph_name.value) for q in quads}),  # type: ignore[union-attr]
@@ -235,8 +254,6 @@ def build(
     root = find_root(root)
     base = base_iri(read_config(root))
     problems: list[Problem] = []
-    registry = load_registry(root, problems)
-    registry_ok = not any(p.severity == "error" for p in problems)
     folder = BuildDir(root)
     manifest = folder.read_manifest()
     fresh = (
@@ -246,29 +263,46 @@ def build(
         or not (folder.path / STORE_DIR).is_dir()
     )
     previous: dict[str, Any] = {} if fresh else manifest.get("articles", {})
+    registry_file = root / REGISTRY_FILE
+    registry_same = (
+        not fresh
+        and registry_file.is_file()
+        and manifest.get("registry") == _registry_hash(registry_file)
+    )
+    paths = sorted((root / ARTICLES_DIR).glob("*.yaml"))
+    entries: dict[str, Any] = {}
+    changed: list[Path] = []
+    for path in paths:  # without the registry: its entries matter only if it changed
+        entry = previous.get(path.stem)
+        if (
+            entry
+            and folder.article_file(path.stem).is_file()
+            and (entry.get("stat") == _stat(path) or entry.get("files") == _files_hash(path))
+        ):
+            entries[path.stem] = entry
+        else:
+            changed.append(path)
+    registry_needed = fresh or not registry_same or bool(changed) or set(previous) != set(entries)
+    registry = load_registry(root, problems) if registry_needed else _registry_stub(root, manifest)
+    registry_ok = not any(p.severity == "error" for p in problems)
     digests = {
         e.id: sha256(json.dumps(e.model_dump(mode="json"), sort_keys=True).encode())
         for e in registry.entities.values()
     }
+    if not registry_same:  # an article whose registry entries changed is mapped again
+        stale = [
+            a
+            for a, e in entries.items()
+            if e.get("registry") != _entries_digest(e.get("refs", []), digests)
+        ]
+        for article_id in stale:
+            del entries[article_id]
+        changed = sorted({*changed, *(root / ARTICLES_DIR / f"{a}.yaml" for a in stale)})
     mint = Minter(base)
     prefixes = mint.prefixes()
     project = Project(root, base, registry.entities, [], registry.sources, [], registry.locations)
     result = BuildResult(project, folder.path)
-    paths = sorted((root / ARTICLES_DIR).glob("*.yaml"))
-    entries: dict[str, Any] = {}
-    changed: list[Path] = []
-    for path in paths:
-        entry = previous.get(path.stem)
-        if (
-            entry
-            and entry.get("files") == _files_hash(path)
-            and entry.get("registry") == _entries_digest(entry.get("refs", []), digests)
-            and folder.article_file(path.stem).is_file()
-        ):
-            entries[path.stem] = entry
-            result.unchanged.append(path.stem)
-        else:
-            changed.append(path)
+    result.unchanged = sorted(entries)
     if not registry_ok:  # check every article against the ids as written, map none
         changed, entries, result.unchanged = paths, {}, []
     _SHARED.update(
@@ -370,8 +404,10 @@ def _commit(
         folder.article_file(article_id).unlink(missing_ok=True)
     for article_id in result.built:
         os.replace(staging / "articles" / f"{article_id}.trig", folder.article_file(article_id))
-    registry_hash = sha256(json.dumps(sorted(registry.sources.items())).encode())
+    registry_file = project.root / REGISTRY_FILE
+    registry_hash = _registry_hash(registry_file) if registry_file.is_file() else ""
     ontology_hash = sha256(ontology_path().read_bytes())
+    counts: dict[str, int] = dict(manifest.get("own_quads", {})) if not fresh else {}
     own: list[tuple[Path, NamedNode, list[Quad]]] = []
     if fresh or manifest.get("registry") != registry_hash:
         own.append(
@@ -385,11 +421,17 @@ def _commit(
         own.append(
             (folder.path / GRAPHS_DIR / "ontology.trig", NamedNode(ONTOLOGY_IRI), _ontology_quads())
         )
-    sources = dict(registry.sources)
+    sources = {REGISTRY_FILE: registry_hash} if registry_hash else {}
+    if registry.sources:
+        sources = dict(registry.sources)
+    elif manifest.get("registry_sources"):
+        sources = dict(manifest["registry_sources"])
     for entry in entries.values():
         sources.update(entry["sources"])
-    metadata = build_metadata_quads(mint, dict(sorted(sources.items())))
-    own.append((folder.path / GRAPHS_DIR / "build.trig", mint.graph("build"), metadata))
+    sources_hash = sha256(json.dumps(sorted(sources.items())).encode())
+    if fresh or manifest.get("sources") != sources_hash:
+        metadata = build_metadata_quads(mint, dict(sorted(sources.items())))
+        own.append((folder.path / GRAPHS_DIR / "build.trig", mint.graph("build"), metadata))
     if fresh:
         _bulk_load(folder, staging / "load.nq")
     store = folder.open_store()
@@ -400,11 +442,11 @@ def _commit(
                     _remove_graphs(store, previous[article_id]["graphs"])
             if (staging / "load.nq").stat().st_size:
                 store.load(path=str(staging / "load.nq"), format=RdfFormat.N_QUADS)
-        for _, graph, quads in own:  # not through the loader, which relabels blank nodes
+        for path, graph, quads in own:  # not through the loader, which relabels blank nodes
             _remove_graphs(store, [graph.value])
             store.extend(quads)
-        for path, _, quads in own:
             _write_trig(path, quads, prefixes)
+            counts[graph.value] = len(quads)
         premises = sha256(
             json.dumps(
                 [
@@ -426,18 +468,27 @@ def _commit(
             prefixes,
         )
         store.flush()
-        result.quads = len(store)
-        result.graphs = sum(1 for _ in store.named_graphs())
-        result.inferred = inferred[1]
     finally:
         del store
+    result.inferred = inferred[1]
+    result.quads = (
+        sum(e.get("quads", 0) for e in entries.values()) + sum(counts.values()) + result.inferred
+    )
+    result.graphs = (
+        sum(len(e["graphs"]) for e in entries.values())
+        + len(counts)
+        + (1 if result.inferred else 0)
+    )
     folder.write_manifest(
         {
             "newskg": __version__,
             "base_iri": project.base_iri,
             "articles": entries,
             "registry": registry_hash,
+            "registry_sources": dict(registry.sources or manifest.get("registry_sources", {})),
             "ontology": ontology_hash,
+            "sources": sources_hash,
+            "own_quads": counts,
         }
         | ({"inferred": inferred[0]} if inferred[0] else {})
     )
