@@ -337,14 +337,20 @@ def build_metadata_quads(mint: Minter, sources: dict[str, str]) -> list[Quad]:
         Quad(build, iri(PROV, "used"), NamedNode(ONTOLOGY_IRI), graph),
     ]
     for path, digest in sources.items():
-        node = mint.source(path)
-        quads += [
-            Quad(build, iri(PROV, "used"), node, graph),
-            Quad(node, A, nk("SourceFile"), graph),
-            Quad(node, nk("path"), Literal(path), graph),
-            Quad(node, nk("sha256"), Literal(digest), graph),
-        ]
+        quads += source_quads(mint, path, digest)
     return sorted_quads(quads)
+
+
+def source_quads(mint: Minter, path: str, digest: str) -> list[Quad]:
+    """The build metadata's statements about one source file."""
+    graph = mint.graph("build")
+    node = mint.source(path)
+    return [
+        Quad(graph, iri(PROV, "used"), node, graph),
+        Quad(node, A, nk("SourceFile"), graph),
+        Quad(node, nk("path"), Literal(path), graph),
+        Quad(node, nk("sha256"), Literal(digest), graph),
+    ]
 
 
 __all__ = [
@@ -355,4 +361,5 @@ __all__ = [
     "registry_quads",
     "sort_key",
     "sorted_quads",
+    "source_quads",
 ]

@@ -24,7 +24,14 @@ from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store, parse, seri
 from . import __version__
 from .errors import DataErrors, Location, Problem, StoreError, UsageError
 from .formats import Syntax, atomic_output, syntax_for
-from .mapping import article_quads, build_metadata_quads, registry_quads, sort_key, sorted_quads
+from .mapping import (
+    article_quads,
+    build_metadata_quads,
+    registry_quads,
+    sort_key,
+    sorted_quads,
+    source_quads,
+)  # fmt: skip
 from .project import (
     ARTICLES_DIR,
     REGISTRY_FILE,
@@ -91,6 +98,29 @@ def _stat(yaml_path: Path) -> list[int]:
 
 def _registry_hash(path: Path) -> str:
     return sha256(json.dumps([[REGISTRY_FILE, sha256(path.read_bytes())]]).encode())
+
+
+def _cached_registry(root: Path, folder: BuildDir, problems: list[Problem]) -> RegistryInput:
+    """The registry, from a pickle beside the store when the file has not changed since
+    it was last read without problems: parsing a registry of tens of thousands of
+    entries takes seconds, and a build after one article changed must not."""
+    import pickle
+
+    path = root / REGISTRY_FILE
+    cache = folder.path / "registry.pickle"
+    digest = _registry_hash(path) if path.is_file() else ""
+    if digest and cache.is_file():
+        try:
+            stored_digest, registry = pickle.loads(cache.read_bytes())  # our own file, in build/
+            if stored_digest == digest and isinstance(registry, RegistryInput):
+                return registry
+        except (pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
+            pass
+    registry = load_registry(root, problems)
+    if digest and not problems and folder.path.is_dir():
+        with atomic_output(cache) as stream:
+            stream.write(pickle.dumps((digest, registry), protocol=pickle.HIGHEST_PROTOCOL))
+    return registry
 
 
 def _registry_stub(root: Path, manifest: dict[str, Any]) -> RegistryInput:
@@ -283,7 +313,11 @@ def build(
         else:
             changed.append(path)
     registry_needed = fresh or not registry_same or bool(changed) or set(previous) != set(entries)
-    registry = load_registry(root, problems) if registry_needed else _registry_stub(root, manifest)
+    registry = (
+        _cached_registry(root, folder, problems)
+        if registry_needed
+        else _registry_stub(root, manifest)
+    )
     registry_ok = not any(p.severity == "error" for p in problems)
     digests = {
         e.id: sha256(json.dumps(e.model_dump(mode="json"), sort_keys=True).encode())
@@ -429,11 +463,43 @@ def _commit(
     for entry in entries.values():
         sources.update(entry["sources"])
     sources_hash = sha256(json.dumps(sorted(sources.items())).encode())
-    if fresh or manifest.get("sources") != sources_hash:
+    delta: tuple[list[Quad], list[Quad]] | None = None
+    if fresh or not manifest.get("sources"):
         metadata = build_metadata_quads(mint, dict(sorted(sources.items())))
         own.append((folder.path / GRAPHS_DIR / "build.trig", mint.graph("build"), metadata))
+    elif manifest.get("sources") != sources_hash:  # only the sources that changed
+        before = dict(manifest.get("registry_sources", {}))
+        for entry in previous.values():
+            before.update(entry["sources"])
+        delta = (
+            [q for p, d in before.items() if sources.get(p) != d for q in source_quads(mint, p, d)],
+            [q for p, d in sources.items() if before.get(p) != d for q in source_quads(mint, p, d)],
+        )
     if fresh:
         _bulk_load(folder, staging / "load.nq")
+    idle = (
+        not fresh
+        and not result.built
+        and not result.removed
+        and not own
+        and delta is None
+        and not reason
+        and manifest.get("inferred") in (None, _premises(entries, registry_hash, ontology_hash))
+    )
+    if idle:  # nothing to change: leave the store closed (opening a large one takes seconds)
+        result.inferred = int(manifest.get("inferred_quads", 0)) if manifest.get("inferred") else 0
+        _finish(
+            folder,
+            project,
+            result,
+            entries,
+            counts,
+            registry,
+            manifest,
+            (registry_hash, ontology_hash, sources_hash),
+            manifest.get("inferred"),
+        )
+        return
     store = folder.open_store()
     try:
         if not fresh:
@@ -442,20 +508,23 @@ def _commit(
                     _remove_graphs(store, previous[article_id]["graphs"])
             if (staging / "load.nq").stat().st_size:
                 store.load(path=str(staging / "load.nq"), format=RdfFormat.N_QUADS)
+        if delta is not None:
+            for quad in delta[0]:
+                store.remove(quad)
+            store.extend(delta[1])
+            metadata_graph = mint.graph("build")
+            _write_trig(
+                folder.path / GRAPHS_DIR / "build.trig",
+                _graph_quads(store, metadata_graph.value),
+                prefixes,
+            )
+            counts[metadata_graph.value] = 4 + 4 * len(sources)
         for path, graph, quads in own:  # not through the loader, which relabels blank nodes
             _remove_graphs(store, [graph.value])
             store.extend(quads)
             _write_trig(path, quads, prefixes)
             counts[graph.value] = len(quads)
-        premises = sha256(
-            json.dumps(
-                [
-                    sorted((a, e["files"], e["registry"]) for a, e in entries.items()),
-                    registry_hash,
-                    ontology_hash,
-                ]
-            ).encode()
-        )
+        premises = _premises(entries, registry_hash, ontology_hash)
         inferred = _update_inferred(
             store,
             folder,
@@ -471,6 +540,46 @@ def _commit(
     finally:
         del store
     result.inferred = inferred[1]
+    _finish(
+        folder,
+        project,
+        result,
+        entries,
+        counts,
+        registry,
+        manifest,
+        (registry_hash, ontology_hash, sources_hash),
+        inferred[0],
+    )
+
+
+def _premises(entries: dict[str, Any], registry_hash: str, ontology_hash: str) -> str:
+    """A hash of what reasoning starts from: every article, the registry, the ontology."""
+    return sha256(
+        json.dumps(
+            [
+                sorted((a, e["files"], e["registry"]) for a, e in entries.items()),
+                registry_hash,
+                ontology_hash,
+            ]
+        ).encode()
+    )
+
+
+def _finish(
+    folder: BuildDir,
+    project: Project,
+    result: BuildResult,
+    entries: dict[str, Any],
+    counts: dict[str, int],
+    registry: RegistryInput,
+    manifest: dict[str, Any],
+    hashes: tuple[str, str, str],
+    inferred: str | None,
+) -> None:
+    """Count what the store holds (from the manifest, not by scanning the store) and
+    write the manifest."""
+    registry_hash, ontology_hash, sources_hash = hashes
     result.quads = (
         sum(e.get("quads", 0) for e in entries.values()) + sum(counts.values()) + result.inferred
     )
@@ -490,7 +599,7 @@ def _commit(
             "sources": sources_hash,
             "own_quads": counts,
         }
-        | ({"inferred": inferred[0]} if inferred[0] else {})
+        | ({"inferred": inferred, "inferred_quads": result.inferred} if inferred else {})
     )
 
 
