@@ -116,11 +116,19 @@ def _cached_registry(root: Path, folder: BuildDir, problems: list[Problem]) -> R
                 return registry
         except (pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
             pass
-    registry = load_registry(root, problems)
-    if digest and not problems and folder.path.is_dir():
-        with atomic_output(cache) as stream:
-            stream.write(pickle.dumps((digest, registry), protocol=pickle.HIGHEST_PROTOCOL))
-    return registry
+    return load_registry(root, problems)
+
+
+def _cache_registry(root: Path, folder: BuildDir, registry: RegistryInput) -> None:
+    """Keep the parsed registry for the next build (after a build that succeeded)."""
+    import pickle
+
+    path = root / REGISTRY_FILE
+    if registry.entities and path.is_file():
+        with atomic_output(folder.path / "registry.pickle") as stream:
+            stream.write(
+                pickle.dumps((_registry_hash(path), registry), protocol=pickle.HIGHEST_PROTOCOL)
+            )
 
 
 def _registry_stub(root: Path, manifest: dict[str, Any]) -> RegistryInput:
@@ -374,6 +382,8 @@ def build(
             reason,
             reason_timeout,
         )
+        if (registry_needed and not (folder.path / "registry.pickle").is_file()) or not registry_same:
+            _cache_registry(root, folder, registry)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         _SHARED.clear()
