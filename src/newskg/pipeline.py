@@ -382,7 +382,8 @@ def build(
             reason,
             reason_timeout,
         )
-        if (registry_needed and not (folder.path / "registry.pickle").is_file()) or not registry_same:
+        cached = (folder.path / "registry.pickle").is_file()
+        if registry_needed and (not cached or not registry_same):
             _cache_registry(root, folder, registry)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
