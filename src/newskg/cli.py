@@ -194,6 +194,81 @@ def docs_command(folder: Path) -> None:
         click.echo(f"wrote {path}")
 
 
+@cli.command("push")
+@_project_option
+@click.option(
+    "--endpoint",
+    required=True,
+    help="A profile of newskg.toml ([endpoints.NAME]) or a URL: for --protocol gsp the "
+    "Graph Store URL (http://127.0.0.1:7878/store), for update the SPARQL Update URL; "
+    "the other URLs it needs are derived from it, and newskg says so.",
+)
+@click.option(
+    "--protocol",
+    type=click.Choice(["gsp", "update"]),
+    default=None,
+    help="gsp: PUT each graph with the SPARQL 1.1 Graph Store Protocol (idempotent); "
+    "update: load each graph into a fresh graph with INSERT DATA, check it, then MOVE "
+    "it in. Default: the profile's, else gsp.",
+)
+@click.option(
+    "--default-graph",
+    is_flag=True,
+    help="Write the union of the dataset into the store's default graph instead, "
+    "replacing it as a whole (gives up per-article replacement and attribution by graph).",
+)
+@click.option("--timeout", type=float, default=None, help="Seconds for each request (default 60).")
+def push_command(
+    project: Path | None,
+    endpoint: str,
+    protocol: str | None,
+    default_graph: bool,
+    timeout: float | None,
+) -> None:
+    """Load the built graph into a triple store: replace the graphs that changed, drop the
+    graphs of deleted articles, never touch graphs newskg does not own. Credentials come
+    from the environment or ~/.netrc, never from the command line."""
+    from .stores.push import push
+
+    report = push(
+        endpoint,
+        project,
+        protocol=protocol,
+        default_graph=default_graph,
+        timeout=timeout,
+        say=lambda line: click.echo(line, err=True),
+    )
+    click.echo(report.summary())
+
+
+@cli.command("serve")
+@_project_option
+@click.option(
+    "--bind",
+    default="127.0.0.1:7878",
+    show_default=True,
+    help="Host and port to listen on; anything but a loopback address asks first.",
+)
+@click.option("--yes", is_flag=True, help="Do not ask before listening beyond this machine.")
+@click.option(
+    "--union-default-graph",
+    is_flag=True,
+    help="Let queries without GRAPH see the union of all graphs.",
+)
+def serve_command(project: Path | None, bind: str, yes: bool, union_default_graph: bool) -> None:
+    """Serve the built graph read-only behind a local SPARQL 1.1 endpoint with a query page
+    (Oxigraph's server). That server follows SERVICE on its own."""
+    from .serve import serve
+
+    serve(
+        project,
+        bind,
+        confirm=lambda question: yes or click.confirm(question, err=True),
+        say=lambda line: click.echo(line, err=True),
+        union_default_graph=union_default_graph,
+    )
+
+
 @cli.command("draw")
 @_project_option
 @click.option(
