@@ -27,6 +27,11 @@ run: $(STAMP) java
 test: $(STAMP) java graphviz
 	$(BIN)/python -m pytest -q
 
+# The benchmarks of the scale issue: 1,000 and 10,000 generated articles (QUICK=1: 1,000
+# only); a table on stdout and build/bench.json.
+bench: $(STAMP) java
+	$(BIN)/python -m benchmarks.run $(if $(QUICK),--quick,)
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy

@@ -1,0 +1,319 @@
+"""Measuring one command for the benchmark (issue 6): wall clock and peak memory.
+
+:func:`measure` runs a command as a child process in a session of its own and returns its
+wall-clock time and its peak memory:
+
+* ``os.wait4`` gives the child's ``ru_maxrss`` (kilobytes on Linux): the peak resident set
+  of the child, or of its largest descendant that it waited for;
+* while the child runs, a thread samples its process group every 0.1 s and, whenever the
+  group has more than one process (worker processes), sums their proportional set sizes
+  (``Pss`` of ``/proc/PID/smaps_rollup``: shared pages are counted once).  The peak is the
+  larger of the two, so that parallel workers count together, as the issue asks.
+
+A command that outlives its timeout is killed with its whole process group.
+
+The module is also the child that measures the anchors which live inside one Python
+process (``python -m benchmarks.measure serialize|rdflib ...``): pyoxigraph's own
+serializers, and rdflib's in-memory SPARQL engine.  Each prints or writes its figures as
+JSON; the runner reads them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import resource
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any, TextIO
+
+SAMPLE_INTERVAL = 0.1
+"""Seconds between two samples of a process group's memory."""
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One run of one command."""
+
+    seconds: float
+    peak_rss_kb: int
+    returncode: int | None
+    """The exit code (negative: killed by that signal); None when killed at the timeout."""
+    stdout: str
+    stderr: str
+
+    @property
+    def timed_out(self) -> bool:
+        return self.returncode is None
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    def problem(self, timeout: float) -> str:
+        """One line saying why the run failed."""
+        if self.timed_out:
+            return f"timed out after {timeout:.0f} s"
+        last = [line for line in (self.stderr or self.stdout).strip().splitlines() if line]
+        said = f": {last[-1][:200]}" if last else ""
+        return f"exit code {self.returncode}{said}"
+
+
+def _group_members(pgid: int) -> list[int]:
+    """The processes whose process group is `pgid` (field 5 of /proc/PID/stat)."""
+    members = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as stream:
+                stat = stream.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2 :].split()
+        if len(fields) > 2 and int(fields[2]) == pgid:
+            members.append(int(entry.name))
+    return members
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as stream:
+            for line in stream:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+class GroupSampler(threading.Thread):
+    """Samples the summed memory of a process group while it has several processes."""
+
+    def __init__(self, pgid: int, interval: float = SAMPLE_INTERVAL) -> None:
+        super().__init__(daemon=True)
+        self.pgid = pgid
+        self.interval = interval
+        self.peak_kb = 0
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        if not Path("/proc/self/smaps_rollup").exists():
+            return
+        while not self._done.wait(self.interval):
+            members = _group_members(self.pgid)
+            if len(members) > 1:
+                self.peak_kb = max(self.peak_kb, sum(_pss_kb(pid) for pid in members))
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+
+def _kill_group(pgid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def measure(
+    argv: Sequence[str | os.PathLike[str]],
+    *,
+    timeout: float,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Measurement:
+    """Run `argv` once: its wall-clock time and peak memory (see the module docstring)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            [os.fspath(a) for a in argv],
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            start_new_session=True,
+        )
+        killed = threading.Event()
+
+        def kill() -> None:
+            killed.set()
+            _kill_group(process.pid)
+
+        timer = threading.Timer(timeout, kill)
+        timer.daemon = True
+        timer.start()
+        sampler = GroupSampler(process.pid)
+        sampler.start()
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+        finally:
+            seconds = time.perf_counter() - start
+            timer.cancel()
+            sampler.stop()
+            _kill_group(process.pid)  # workers the command left behind
+        code = os.waitstatus_to_exitcode(status)
+        process.returncode = code  # Popen did not wait itself; keep it from warning
+        out.seek(0)
+        err.seek(0)
+        return Measurement(
+            seconds,
+            max(int(usage.ru_maxrss), sampler.peak_kb),
+            None if killed.is_set() else code,
+            out.read().decode("utf-8", "replace"),
+            err.read().decode("utf-8", "replace"),
+        )
+
+
+def median(values: Sequence[float]) -> float:
+    return float(statistics.median(values))
+
+
+# -- children: the anchors that run inside one Python process ------------------------------
+
+
+def _own_peak_kb() -> int:
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def serialize_anchor(store_dir: Path, syntax: str, output: Path, base: str) -> dict[str, Any]:
+    """pyoxigraph's own serializer on the graph in an Oxigraph store: N-Quads of the whole
+    dataset with ``Store.dump``; Turtle of the union of the article graphs and the registry
+    (what ``newskg export`` writes as triples), read, deduplicated and serialized."""
+    from pyoxigraph import NamedNode, RdfFormat, Store, serialize
+
+    from newskg.vocab import Minter
+
+    store = Store.read_only(str(store_dir))
+    start = time.perf_counter()
+    if syntax == "nquads":
+        store.dump(str(output), RdfFormat.N_QUADS)
+        count = None
+    else:
+        articles = base + "id/article/"
+        graphs = [g for g in store.named_graphs() if isinstance(g, NamedNode)]
+        chosen = [g for g in graphs if g.value.startswith(articles)]
+        chosen.append(NamedNode(base + "graph/registry"))
+        triples = {q.triple for g in chosen for q in store.quads_for_pattern(None, None, None, g)}
+        serialize(triples, str(output), RdfFormat.TURTLE, prefixes=Minter(base).prefixes())
+        count = len(triples)
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "statements": count, "peak_rss_kb": _own_peak_kb()}
+
+
+class _QueryTimeout(Exception):
+    pass
+
+
+def _alarm(signum: int, frame: FrameType | None) -> None:
+    raise _QueryTimeout
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Stop the (pure Python) code inside after `seconds`: rdflib has no timeout."""
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.01))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _write_json(path: Path, data: object) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    temporary.replace(path)
+
+
+def rdflib_anchor(dump: Path, spec: dict[str, Any], output: Path) -> None:
+    """Load the N-Quads into an rdflib Dataset once, then time each query of the spec
+    ({"queries": [{"task", "text", "bindings": {var: N-Triples term}}], "runs",
+    "timeout", "budget"}), writing the results to `output` after each query, so that
+    what was measured survives if this process is killed.  A query is given up after
+    `timeout` seconds or its equal share of what is left of `budget`, whichever is less."""
+    import warnings
+
+    from rdflib import Dataset
+    from rdflib.util import from_n3
+
+    warnings.simplefilter("ignore")
+    results: dict[str, Any] = {"queries": {}}
+    start = time.perf_counter()
+    dataset = Dataset()
+    dataset.parse(str(dump), format="nquads")
+    results["load_s"] = time.perf_counter() - start
+    results["load_peak_rss_kb"] = _own_peak_kb()
+    _write_json(output, results)
+    runs = int(spec.get("runs", 1))
+    timeout = float(spec.get("timeout", 300.0))
+    deadline = time.perf_counter() + float(spec.get("budget", 3600.0))
+    queries = spec["queries"]
+    for index, query in enumerate(queries):
+        # each query left gets an equal share of what is left of the budget
+        share = min(timeout, (deadline - time.perf_counter()) / (len(queries) - index))
+        bindings: dict[str, Any] = {name: from_n3(term) for name, term in query["bindings"].items()}
+        entry: dict[str, Any] = {"seconds": []}
+        if share < 1:
+            entry["note"] = "rdflib not run: the anchor's time budget is spent"
+        while share >= 1 and len(entry["seconds"]) < runs:
+            limit = share - sum(entry["seconds"])
+            began = time.perf_counter()
+            try:
+                with _time_limit(limit):
+                    answer = dataset.query(query["text"], initBindings=bindings)
+                    rows = sum(1 for _ in answer)
+            except _QueryTimeout:
+                if not entry["seconds"]:
+                    entry["gave_up_after"] = round(limit, 1)
+                    entry["note"] = f"rdflib gave up after {limit:.0f} s"
+                break
+            except Exception as error:  # rdflib's own errors: record them, go on
+                entry["note"] = f"rdflib failed: {type(error).__name__}: {str(error)[:160]}"
+                break
+            took = time.perf_counter() - began
+            entry["seconds"].append(took)
+            entry["rows"] = rows
+            if sum(entry["seconds"]) + took > share:  # another run would not fit
+                break
+        entry["peak_rss_kb"] = _own_peak_kb()
+        results["queries"][str(query["task"])] = entry
+        _write_json(output, results)
+
+
+def main(argv: Sequence[str] | None = None, stdout: TextIO = sys.stdout) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.measure")
+    commands = parser.add_subparsers(dest="command", required=True)
+    ser = commands.add_parser("serialize", help="time pyoxigraph's serializer on a store")
+    ser.add_argument("store", type=Path)
+    ser.add_argument("syntax", choices=["turtle", "nquads"])
+    ser.add_argument("output", type=Path)
+    ser.add_argument("--base", required=True, help="the data's base IRI")
+    rdf = commands.add_parser("rdflib", help="time queries on rdflib's in-memory store")
+    rdf.add_argument("dump", type=Path, help="the N-Quads to load")
+    rdf.add_argument("spec", type=Path, help="the queries, as JSON")
+    rdf.add_argument("output", type=Path, help="where to write the figures, as JSON")
+    args = parser.parse_args(argv)
+    if args.command == "serialize":
+        figures = serialize_anchor(args.store, args.syntax, args.output, args.base)
+        stdout.write(json.dumps(figures) + "\n")
+    else:
+        spec = json.loads(args.spec.read_text(encoding="utf-8"))
+        rdflib_anchor(args.dump, spec, args.output)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
