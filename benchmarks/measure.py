@@ -158,6 +158,10 @@ def measure(
         sampler.start()
         try:
             _, status, usage = os.wait4(process.pid, 0)
+        except BaseException:  # interrupted: take the command down with us
+            _kill_group(process.pid)
+            process.wait()
+            raise
         finally:
             seconds = time.perf_counter() - start
             timer.cancel()

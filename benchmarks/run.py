@@ -40,12 +40,14 @@ import os
 import platform
 import re
 import shutil
+import signal
 import sys
 import time
 import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Any, Required, TextIO, TypedDict
 
 from .measure import Measurement, measure, median
@@ -300,6 +302,7 @@ class Bench:
         found = str(oxigraph) if oxigraph.is_file() else shutil.which("oxigraph")
         self.oxigraph = Path(found) if found else None
         self.records: list[Record] = []
+        self.machine: dict[str, Any] = {}
         options.corpora = options.corpora.resolve()
         self.started = time.perf_counter()
 
@@ -351,6 +354,7 @@ class Bench:
         if task in TARGETS:
             _add_note(record, TARGETS[task])
         self.records.append(record)
+        self.save()
         shown = f"{record['median_s']} s" if runs else "failed"
         _log(f"{task} ({articles} articles): {shown}" + (f" [{problem}]" if problem else ""))
         return record
@@ -369,6 +373,7 @@ class Bench:
         record["ratio"] = _ratio(record["median_s"], record["anchor_median_s"])
         if problem:
             _add_note(record, f"anchor: {problem}")
+        self.save()
 
     # -- the tasks ---------------------------------------------------------------------
 
@@ -713,19 +718,42 @@ class Bench:
 
     # -- the whole run -----------------------------------------------------------------
 
-    def run(self) -> list[dict[str, Any]]:
-        machine = machine_record(self.options)
-        _log(f"newskg {machine['newskg']} on {machine['cpu']} ({machine['cores']} cores)")
-        if self.options.startup:
-            self.startup_tasks()
-        for size in self.options.sizes:
-            self.corpus_tasks(size)
-        machine["total_s"] = round(time.perf_counter() - self.started, 1)
-        records: list[dict[str, Any]] = [machine, *(dict(r) for r in self.records)]
+    def save(self) -> list[dict[str, Any]]:
+        """Write what is measured so far: a run that is stopped keeps its figures."""
+        records: list[dict[str, Any]] = [self.machine, *(dict(r) for r in self.records)]
         self.options.out.parent.mkdir(parents=True, exist_ok=True)
-        self.options.out.write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
+        temporary = self.options.out.with_name(self.options.out.name + ".tmp")
+        temporary.write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
+        temporary.replace(self.options.out)
+        return records
+
+    def run(self) -> list[dict[str, Any]]:
+        """Every task; returns the records (the machine first), written and printed."""
+        self.machine = machine_record(self.options)
+        _log(f"newskg {self.machine['newskg']} on {self.machine['cpu']}")
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            raise Interrupted(f"stopped by signal {signum}")
+
+        previous = signal.signal(signal.SIGTERM, stop)
+        try:
+            if self.options.startup:
+                self.startup_tasks()
+            for size in self.options.sizes:
+                self.corpus_tasks(size)
+        except (Interrupted, KeyboardInterrupt) as error:
+            self.machine["note"] = f"interrupted ({error or 'Ctrl-C'}): the tasks after are missing"
+            _log(self.machine["note"])
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            self.machine["total_s"] = round(time.perf_counter() - self.started, 1)
+            records = self.save()
         print_table(records, self.stream)
         return records
+
+
+class Interrupted(Exception):
+    pass
 
 
 def machine_record(options: Options) -> dict[str, Any]:
@@ -878,8 +906,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         check_timeout=args.check_timeout,
         quick=args.quick,
     )
-    Bench(options).run()
-    return 0
+    records = Bench(options).run()
+    return 1 if "note" in records[0] else 0
 
 
 if __name__ == "__main__":

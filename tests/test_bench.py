@@ -220,3 +220,21 @@ def test_helpers(corpora: Path, tmp_path: Path) -> None:
 def test_main_rejects_bad_arguments() -> None:
     with pytest.raises(SystemExit):
         main(["--runs", "0"])
+
+
+def test_a_stopped_run_keeps_what_it_measured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def stopped(self: Bench, size: int) -> None:
+        self.record("build", size, [measure([sys.executable, "-c", "pass"], timeout=60)])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Bench, "corpus_tasks", stopped)
+    out = tmp_path / "bench.json"
+    options = Options(sizes=(5,), out=out, corpora=tmp_path, startup=False)
+    with (tmp_path / "table.txt").open("w", encoding="utf-8") as stream:
+        Bench(options, stream).run()
+    records = json.loads(out.read_text(encoding="utf-8"))
+    assert "interrupted" in records[0]["note"]
+    assert records[1]["task"] == "build"
+    assert records[1]["median_s"] > 0

@@ -9,6 +9,7 @@ import base64
 import dataclasses
 import http.client
 import http.server
+import json
 import shutil
 import socket
 import threading
@@ -651,6 +652,30 @@ def test_profile_mistakes_are_usage_errors(tmp_path: Path) -> None:
     write(tmp_path / "newskg.toml", '[endpoints.x]\nupdate = "http://u:p@h/u"\n')
     with pytest.raises(UsageError, match="carries credentials"):
         resolve("x", tmp_path)
+
+
+def test_the_digest_cache_is_used_only_while_its_article_is_unchanged(project: Path) -> None:
+    folder, mint = project / "build", Minter(BASE)
+    store = Store.read_only(str(folder / "store"))
+    try:
+        fresh = local_graphs(store, mint, False)
+        assert local_graphs(store, mint, False, folder) == fresh
+        path = folder / "push-digests.json"
+        cache = json.loads(path.read_text())
+        article = f"{BASE}id/article/{SECOND}"
+        assert set(cache) == {g for g in fresh if "/id/" in g}  # only article graphs
+        cache[article][1] = "f" * 64  # the cache is read: a planted digest comes back
+        path.write_text(json.dumps(cache))
+        assert local_graphs(store, mint, False, folder)[article].digest == "f" * 64
+        cache[article][0] = "another article hash"  # a changed article is hashed again
+        path.write_text(json.dumps(cache))
+        assert local_graphs(store, mint, False, folder) == fresh
+        path.write_text("not json")
+        assert local_graphs(store, mint, False, folder) == fresh
+        union = local_graphs(store, mint, True, folder)
+        assert union == local_graphs(store, mint, True) == local_graphs(store, mint, True, folder)
+    finally:
+        del store
 
 
 def test_chunks_never_split_a_blank_node_and_stay_bounded() -> None:

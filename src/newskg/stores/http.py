@@ -165,7 +165,11 @@ class _Redirects(SameHostRedirects):
     def redirect_request(
         self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str
     ) -> Any:
-        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        try:
+            new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        except StoreError:
+            fp.close()  # the refused answer's connection, which urllib would leave open
+            raise
         if new is not None and self.credentials and self.credentials.applies_to(new.full_url):
             new.add_unredirected_header("Authorization", self.credentials.header)
         return new

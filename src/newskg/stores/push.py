@@ -27,6 +27,7 @@ and running the push again sends exactly what did not land.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 import sys
@@ -35,6 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from pyoxigraph import NamedNode, RdfFormat, Store, serialize
@@ -51,6 +53,7 @@ CHUNK_SIZE = 5000
 CONTENT_HASH = NK + "contentHash"
 PUSH_GRAPH = "graph/push"
 TMP_GRAPH = "graph/push-tmp"
+DIGESTS_FILE = "push-digests.json"
 DEFAULT = "#default"
 """Suffix of the push record's subject that stands for the store's default graph."""
 
@@ -92,18 +95,78 @@ def owned_graphs(store: Store, mint: Minter) -> list[str]:
     return sorted(n for n in names if mint.owns(n))
 
 
-def local_graphs(store: Store, mint: Minter, default_graph: bool) -> dict[str, LocalGraph]:
+def _graph(iri: str | None, lines: list[bytes]) -> LocalGraph:
+    return LocalGraph(iri, hashlib.sha256(_body(lines)).hexdigest(), len(lines))
+
+
+def _article_keys(folder: Path) -> dict[str, str]:
+    """Each article graph's key in the digest cache: a hash of its article's whole entry
+    in the build manifest (with newskg's version and the base IRI), which the build
+    rewrites whenever it maps the article again -- whatever fields the entry holds."""
+    from ..pipeline import BuildDir
+
+    manifest = BuildDir(folder.parent).read_manifest()
+    entries = manifest.get("articles", {})
+    keys: dict[str, str] = {}
+    for entry in entries.values() if isinstance(entries, dict) else ():
+        if not isinstance(entry, dict) or not isinstance(entry.get("graphs"), list):
+            continue
+        stamp = [manifest.get("newskg"), manifest.get("base_iri"), entry]
+        key = hashlib.sha256(json.dumps(stamp, sort_keys=True, default=str).encode())
+        keys.update(dict.fromkeys(map(str, entry["graphs"]), key.hexdigest()))
+    return keys
+
+
+def _read_cache(folder: Path) -> dict[str, list[Any]]:
+    try:
+        data = json.loads((folder / DIGESTS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_cache(folder: Path, cache: dict[str, list[Any]]) -> None:
+    from ..formats import atomic_output
+
+    if cache != _read_cache(folder):
+        with atomic_output(folder / DIGESTS_FILE) as stream:
+            stream.write(json.dumps(cache, sort_keys=True).encode())
+
+
+def local_graphs(
+    store: Store, mint: Minter, default_graph: bool, folder: Path | None = None
+) -> dict[str, LocalGraph]:
     """Each owned graph with its hash, keyed by IRI; or, for --default-graph, their union
-    under the key '#default'."""
+    under the key '#default'.
+
+    Hashing means reading every triple, which takes seconds at the scale of a thousand
+    articles, so with `folder` (build/) the digests of article graphs are cached in
+    build/push-digests.json under their article's manifest entry: a re-push of unchanged
+    data then reads only the registry's, the build's and the ontology's graphs."""
     names = owned_graphs(store, mint)
-    if default_graph:
-        lines = _lines(store, names)
-        return {DEFAULT: LocalGraph(None, hashlib.sha256(_body(lines)).hexdigest(), len(lines))}
-    found = {}
+    keys = _article_keys(folder) if folder else {}
+    cached = _read_cache(folder) if folder else {}
+    found: dict[str, LocalGraph] = {}
     for name in names:
-        lines = _lines(store, [name])
-        found[name] = LocalGraph(name, hashlib.sha256(_body(lines)).hexdigest(), len(lines))
-    return found
+        hit = cached.get(name)
+        if name in keys and isinstance(hit, list) and len(hit) == 3 and hit[0] == keys[name]:
+            found[name] = LocalGraph(name, str(hit[1]), int(hit[2]))
+        else:
+            found[name] = _graph(name, _lines(store, [name]))
+    cache = {n: [keys[n], g.digest, g.count] for n, g in found.items() if n in keys}
+    result = found
+    if default_graph:
+        key = hashlib.sha256(json.dumps(sorted((n, g.digest) for n, g in found.items())).encode())
+        hit = cached.get(DEFAULT)
+        if isinstance(hit, list) and len(hit) == 3 and hit[0] == key.hexdigest():
+            union = LocalGraph(None, str(hit[1]), int(hit[2]))
+        else:
+            union = _graph(None, _lines(store, names))
+        cache[DEFAULT] = [key.hexdigest(), union.digest, union.count]
+        result = {DEFAULT: union}
+    if folder:
+        _write_cache(folder, cache)
+    return result
 
 
 _BLANK = re.compile(rb"_:[A-Za-z0-9_][A-Za-z0-9_.\-]*")
@@ -491,8 +554,9 @@ def push(
     project = build(project_root).project
     mint = Minter(project.base_iri)
     report = PushReport(target.name, target.protocol, notes=list(target.derived))
-    store = Store.read_only(str(BuildDir(project.root).path / "store"))
+    folder = BuildDir(project.root).path
+    store = Store.read_only(str(folder / "store"))
     pusher = _Pusher(client, target, mint, store, max(1, chunk_size))
-    local = local_graphs(store, mint, default_graph)
+    local = local_graphs(store, mint, default_graph, folder)
     pusher.run(local, report, sys.stderr.isatty() if progress is None else progress)
     return report
