@@ -153,7 +153,9 @@ def test_cli_serve_warns_about_service_and_stops_on_ctrl_c(project: Path) -> Non
     port = free_port()
     command = [sys.executable, "-c", "from newskg.cli import main; main()", "serve"]
     command += ["--project", str(project), "--bind", f"127.0.0.1:{port}"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
     try:
         said = _read_stderr_until(process, b"Ctrl-C", 60).decode()
         assert f"http://127.0.0.1:{port}/" in said and SERVICE_WARNING in said
@@ -161,13 +163,36 @@ def test_cli_serve_warns_about_service_and_stops_on_ctrl_c(project: Path) -> Non
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=20) == 0
     finally:
-        if process.poll() is None:
-            process.kill()
+        if process.poll() is None:  # the test failed: stop newskg and its server with it
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         if process.stderr:
             process.stderr.close()
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0  # the server is gone too
+    assert list((project / "build").glob(".serve-*")) == []
+
+
+@needs_cli
+def test_cli_serve_stops_its_server_on_sigterm_too(project: Path) -> None:
+    port = free_port()
+    command = [sys.executable, "-c", "from newskg.cli import main; main()", "serve"]
+    command += ["--project", str(project), "--bind", f"127.0.0.1:{port}"]
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
+    try:
+        assert b"Ctrl-C" in _read_stderr_until(process, b"Ctrl-C", 60)
+        process.terminate()
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        if process.stderr:
+            process.stderr.close()
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
     assert list((project / "build").glob(".serve-*")) == []
 
 

@@ -22,6 +22,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -195,6 +196,25 @@ def serve(
         "fetch URLs with SERVICE?"
     ):
         raise UsageError(f"not serving on {where}", "omit --bind to serve on 127.0.0.1 only")
+    main = threading.current_thread() is threading.main_thread()  # where signals go
+    previous = signal.signal(signal.SIGTERM, _interrupt) if main else None
+    try:
+        _serve_until_stopped(root, bind, say, union_default_graph)
+    except KeyboardInterrupt:
+        pass  # stopped while starting: running() has cleaned up already
+    finally:
+        if main:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM as Ctrl-C, so that the server is stopped and the snapshot deleted."""
+    raise KeyboardInterrupt
+
+
+def _serve_until_stopped(
+    root: Path | None, bind: str, say: Callable[[str], None], union_default_graph: bool
+) -> None:
     with running(root, bind, union_default_graph=union_default_graph) as served:
         say(f"serving the built graph read-only at {served.url}/ (SPARQL: {served.url}/query)")
         say(SERVICE_WARNING)
