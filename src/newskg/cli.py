@@ -209,7 +209,8 @@ def docs_command(folder: Path) -> None:
     default=None,
     help="gsp: PUT each graph with the SPARQL 1.1 Graph Store Protocol (idempotent); "
     "update: load each graph into a fresh graph with INSERT DATA, check it, then MOVE "
-    "it in. Default: the profile's, else gsp.",
+    "it in. Default: the profile's; for a URL, gsp when it is a store URL (/store, "
+    "/ds/data, .../rdf-graphs/service, /sparql-graph-crud), else update.",
 )
 @click.option(
     "--default-graph",
