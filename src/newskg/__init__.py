@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "BuildResult": "pipeline",
     "build": "pipeline",
-    "export": "pipeline",
+    "export": "exporting",
     "DataErrors": "errors",
     "NewsKGError": "errors",
     "Problem": "errors",
@@ -33,7 +33,8 @@ __all__ = [  # noqa: RUF022 - the exports, then the version
 
 if TYPE_CHECKING:
     from .errors import DataErrors, NewsKGError, Problem, StoreError, UsageError
-    from .pipeline import BuildResult, build, export
+    from .exporting import export
+    from .pipeline import BuildResult, build
     from .project import Project, load_project
 
 

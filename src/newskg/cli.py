@@ -87,7 +87,8 @@ def build_command(
     include_inferred: bool,
 ) -> None:
     """Build data/ into build/: one graph file per article and an embedded store."""
-    from .pipeline import build, export
+    from .exporting import export
+    from .pipeline import build
 
     result = build(project, full=full, reason=reason, reason_timeout=timeout)
     root = result.project.root
@@ -124,7 +125,7 @@ def export_command(
     project: Path | None, output: str, syntax: str | None, article: str | None
 ) -> None:
     """Export the dataset in any RDF syntax (building first if the data changed)."""
-    from .pipeline import export
+    from .exporting import export
 
     used, count = export(output, syntax, root=project, article=article)
     if output != "-":

@@ -9,7 +9,6 @@ graphs of articles that are gone, so that build/ stays in step with data/.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
@@ -17,13 +16,13 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store, parse, serialize
 
 from . import __version__
 from .errors import DataErrors, Location, Problem, StoreError, UsageError
-from .formats import Syntax, atomic_output, syntax_for
+from .formats import atomic_output
 from .mapping import (
     article_quads,
     build_metadata_quads,
@@ -526,7 +525,7 @@ def _commit(
             metadata_graph = mint.graph("build")
             _write_trig(
                 folder.path / GRAPHS_DIR / "build.trig",
-                _graph_quads(store, metadata_graph.value),
+                graph_quads(store, metadata_graph.value),
                 prefixes,
             )
             counts[metadata_graph.value] = 4 + 4 * len(sources)
@@ -690,125 +689,14 @@ def _replace_graph(
     _write_trig(path, quads, prefixes)
 
 
-# -- export ----------------------------------------------------------------------------------
-
-
-def _require_article(manifest: dict[str, Any], article: str, root: Path) -> None:
-    """A usage error, with the nearest id, for an article the build does not have."""
-    import difflib
-
-    known = sorted(manifest.get("articles", {}))
-    if article not in known:
-        close = difflib.get_close_matches(article, known, n=1)
-        raise UsageError(
-            f"no article {article!r} in {root / ARTICLES_DIR}",
-            f"did you mean {close[0]!r}?" if close else "`newskg new` scaffolds one",
-        )
-
-
-def _dataset_graphs(project: Project, manifest: dict[str, Any], article: str | None) -> list[str]:
-    """The graphs an export writes, in a fixed order."""
-    entries = manifest.get("articles", {})
-    if article is not None:
-        _require_article(manifest, article, project.root)
-        return sorted(entries[article]["graphs"])
-    mint = Minter(project.base_iri)
-    own = [g for a in sorted(entries) for g in sorted(entries[a]["graphs"])]
-    inferred = [mint.graph("inferred").value] if manifest.get("inferred") else []
-    return [*own, mint.graph("registry").value, *inferred, mint.graph("build").value, ONTOLOGY_IRI]
-
-
-def _union_graphs(
-    project: Project, manifest: dict[str, Any], article: str | None, include_inferred: bool
-) -> list[str]:
-    """For a triples-only syntax: the article graphs (own voice) and the registry, and
-    the inferred graph only when asked for."""
-    mint = Minter(project.base_iri)
-    ids = [article] if article is not None else sorted(manifest.get("articles", {}))
-    if article is not None:
-        _require_article(manifest, article, project.root)
-    inferred = (
-        [mint.graph("inferred").value] if include_inferred and manifest.get("inferred") else []
-    )
-    return [mint.article(a).value for a in ids] + [mint.graph("registry").value, *inferred]
-
-
-def export(
-    output: str,
-    syntax_name: str | None = None,
-    *,
-    root: Path | None = None,
-    article: str | None = None,
-    rebuild: bool = True,
-    include_inferred: bool = False,
-) -> tuple[Syntax, int]:
-    """Write the dataset (or one article's graphs) in any RDF syntax; returns the
-    syntax and the number of statements written.
-
-    A triples-only syntax (Turtle, N-Triples, RDF/XML) gets the union of the article
-    graphs and the registry: what the articles say in their own voice.  Claims' graphs
-    stay out, since a file of triples cannot say whose claim a triple is; each
-    claim is still described, with its text and source, in its article's graph.
-    """
-    syntax, compress = syntax_for(output, syntax_name)
-    project_root = find_root(root)
-    if rebuild:
-        project = build(project_root).project
-    else:
-        problems: list[Problem] = []
-        registry = load_registry(project_root, problems)
-        project = Project(
-            project_root,
-            base_iri(read_config(project_root)),
-            registry.entities,
-            [],
-            registry.sources,
-        )
-    folder = BuildDir(project.root)
-    manifest = folder.read_manifest()
-    prefixes = Minter(project.base_iri).prefixes()
-    store = folder.open_store()
-    try:
-        if syntax.quads:
-            graphs = _dataset_graphs(project, manifest, article)
-            quads = [q for g in graphs for q in _graph_quads(store, g)]
-            items: list[Any] = quads
-        else:
-            graphs = _union_graphs(project, manifest, article, include_inferred)
-            triples = {q.triple for g in graphs for q in _graph_quads(store, g)}
-            items = [
-                q.triple
-                for q in sorted(
-                    (Quad(t.subject, t.predicate, t.object) for t in triples), key=sort_key
-                )
-            ]
-    finally:
-        del store
-    with atomic_output(output, compress=compress) as stream:
-        _serialize(items, stream, syntax, prefixes)
-    return syntax, len(items)
-
-
-def _graph_quads(store: Store, graph: str) -> list[Quad]:
-    return sorted(store.quads_for_pattern(None, None, None, NamedNode(graph)), key=sort_key)
-
-
-def _serialize(
-    items: list[Any], stream: IO[bytes], syntax: Syntax, prefixes: dict[str, str]
-) -> None:
-    with contextlib.suppress(BrokenPipeError):
-        if syntax.rdf_format in (RdfFormat.N_TRIPLES, RdfFormat.N_QUADS):
-            serialize(items, stream, syntax.rdf_format)
-        else:
-            quads = (
-                i if isinstance(i, Quad) else Quad(i.subject, i.predicate, i.object) for i in items
-            )
-            serialize(items, stream, syntax.rdf_format, prefixes=used_prefixes(quads, prefixes))
-
-
 def require_built(root: Path | None) -> Path:
     """The build folder of a project, building first if needed."""
     folder = BuildDir(find_root(root))
     if not folder.manifest_path.is_file():
         raise UsageError("nothing built yet", "run `newskg build` first")
     return folder.path
+
+
+def graph_quads(store: Store, graph: str) -> list[Quad]:
+    """One graph of the store, sorted: the order every graph file is written in."""
+    return sorted(store.quads_for_pattern(None, None, None, NamedNode(graph)), key=sort_key)
