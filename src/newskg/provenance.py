@@ -68,6 +68,16 @@ class Locator:
                 return Origin(self.project.entity_locations[entity_id])
         return None
 
+    def article_of(self, iri: str) -> str | None:
+        """The article whose id an IRI carries (facts, claims, evidence, times, the
+        article itself); None for the registry's entities and anything else."""
+        for kind in ("fact", "claim", "evidence", "time", "article"):
+            prefix = f"{self.mint.base}id/{kind}/"
+            if iri.startswith(prefix):
+                article_id = iri[len(prefix) :].partition(".")[0]
+                return article_id if article_id in self.articles else None
+        return None
+
     def _fact_origin(self, local: str, prop: str | None, value: str | None) -> Origin | None:
         article_id, _, rest = local.partition(".")
         article = self.articles.get(article_id)
