@@ -128,6 +128,10 @@ def test_a_fact_resource_without_evidence_fails_the_evidence_rule(
     assert any(
         "a fact without evidence" in f["message"] and f["file"] == SHEET for f in report["findings"]
     )
+    assert any(
+        f["check"] == "fact-evidence" and "no-such-fact" in f["message"] and f["file"] == SHEET
+        for f in report["findings"]
+    ), report
 
 
 def test_a_person_used_as_an_organisation_is_caught_and_named(
