@@ -36,7 +36,8 @@ def test_every_fact_kind_is_documented(kind: str) -> None:
 def test_every_ontology_class_is_in_the_readme_table() -> None:
     graph = Graph().parse(ontology_path(), format="turtle")
     classes = sorted(
-        str(c).removeprefix(NK) for c in graph.subjects(RDF.type, OWL.Class)
+        str(c).removeprefix(NK)
+        for c in graph.subjects(RDF.type, OWL.Class)
         if isinstance(c, URIRef) and str(c).startswith(NK)
     )
     missing = [c for c in classes if f"`nk:{c}`" not in README]

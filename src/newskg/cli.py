@@ -48,8 +48,17 @@ def _fail(error: NewsKGError) -> NoReturn:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="newskg")
-def cli() -> None:
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="No progress bars (they show only when stderr is a terminal anyway).",
+)
+def cli(quiet: bool) -> None:
     """newskg: build a knowledge graph from news articles, and export it as RDF."""
+    from . import progress
+
+    progress.QUIET = quiet
 
 
 @cli.command("build")
@@ -77,6 +86,11 @@ def cli() -> None:
     is_flag=True,
     help="With -o and a triples-only syntax: add the inferred statements.",
 )
+@click.option(
+    "--timings",
+    is_flag=True,
+    help="Print each stage's time and peak memory (all its processes) on stderr.",
+)
 def build_command(
     project: Path | None,
     output: str | None,
@@ -85,6 +99,7 @@ def build_command(
     reason: bool,
     timeout: float,
     include_inferred: bool,
+    timings: bool,
 ) -> None:
     """Build data/ into build/: one graph file per article and an embedded store."""
     from .exporting import export
@@ -106,6 +121,8 @@ def build_command(
     )
     if result.inferred:
         click.echo(f"{result.inferred} inferred statements in graph/inferred", err=output == "-")
+    for stage in result.stages if timings else []:
+        click.echo(str(stage), err=True)
     if output is not None:
         used, count = export(
             output, syntax, root=root, rebuild=False, include_inferred=include_inferred

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store, parse, seri
 from . import __version__
 from .errors import DataErrors, Location, Problem, StoreError, UsageError
 from .formats import atomic_output
+from .loading import BackgroundLoader, load_files, peak_mb
 from .mapping import (
     article_quads,
     build_metadata_quads,
@@ -31,6 +33,7 @@ from .mapping import (
     sorted_quads,
     source_quads,
 )  # fmt: skip
+from .progress import progress
 from .project import (
     ARTICLES_DIR,
     REGISTRY_FILE,
@@ -46,7 +49,7 @@ from .project import (
     sha256,
 )  # fmt: skip
 from .resources import ontology_path
-from .vocab import ONTOLOGY_IRI, Minter, used_prefixes
+from .vocab import ONTOLOGY_IRI, Minter, used_prefixes, used_prefixes_in
 
 BUILD_DIR = "build"
 MANIFEST = "manifest.json"
@@ -70,17 +73,34 @@ class BuildResult:
     articles: int = 0
     inferred: int = 0
     output: str | None = None
+    stages: list[Stage] = field(default_factory=list)
+
+
+@dataclass
+class Stage:
+    """How long one stage of a build took and the peak memory of its processes."""
+
+    name: str
+    seconds: float
+    peak_mb: float
+    note: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.seconds:.1f} s, peak {self.peak_mb:.0f} MB" + (
+            f" ({self.note})" if self.note else ""
+        )
 
 
 @dataclass
 class ArticleOutcome:
-    """What mapping one article gave: its problems, or its manifest entry and files."""
+    """What mapping one article gave: its problems, or its manifest entry (its files
+    are in the staging folder); and the peak memory of the process that mapped it."""
 
     article_id: str
     problems: list[Problem]
     entry: dict[str, Any] | None = None
-    trig: bytes = b""
-    nquads: bytes = b""
+    pid: int = 0
+    peak_mb: float = 0.0
 
 
 # The registry and project settings the mapping workers read: set before the pool forks.
@@ -159,7 +179,7 @@ def _map_article(yaml_path: Path) -> ArticleOutcome:
     problems: list[Problem] = []
     article = load_article(root, yaml_path, registry, {}, problems)
     if article is None or any(p.severity == "error" for p in problems) or not _SHARED["map"]:
-        return ArticleOutcome(yaml_path.stem, problems)
+        return ArticleOutcome(yaml_path.stem, problems, None, os.getpid(), peak_mb())
     project = Project(root, base, registry.entities, [article], registry.sources)
     quads = article_quads(project, article)
     refs = sorted({e for e in _used_entities(article) if e in registry.entities})
@@ -178,10 +198,14 @@ def _map_article(yaml_path: Path) -> ArticleOutcome:
         "claims": sum(1 for f in article.sheet.facts if f.according_to is not None),
         "sources": article.sources,
     }
-    trig = serialize(quads, format=RdfFormat.TRIG, prefixes=used_prefixes(quads, prefixes)) or b""
-    return ArticleOutcome(
-        article.id, problems, entry, trig, serialize(quads, format=RdfFormat.N_QUADS) or b""
-    )
+    nquads = serialize(quads, format=RdfFormat.N_QUADS) or b""
+    trig = serialize(quads, format=RdfFormat.TRIG, prefixes=used_prefixes_in(nquads, prefixes))
+    # written here, not sent to the parent: a third process copying every article's
+    # statements would compete with the workers for the cores
+    staging: Path = _SHARED["staging"]
+    (staging / "articles" / f"{article.id}.trig").write_bytes(trig or b"")
+    (staging / "nq" / f"{article.id}.nq").write_bytes(nquads)
+    return ArticleOutcome(article.id, problems, entry, os.getpid(), peak_mb())
 
 
 def _init_worker(shared: dict[str, Any]) -> None:
@@ -286,8 +310,6 @@ def build(
     `reason`, also materialise what the ontology lets a reasoner infer from the
     articles' own voice, into ``{base}graph/inferred``; without it, an inferred graph
     whose premises changed is dropped rather than left stale."""
-    import os
-
     root = find_root(root)
     base = base_iri(read_config(root))
     problems: list[Problem] = []
@@ -346,27 +368,54 @@ def build(
     result.unchanged = sorted(entries)
     if not registry_ok:  # check every article against the ids as written, map none
         changed, entries, result.unchanged = paths, {}, []
-    _SHARED.update(
-        root=root, registry=registry, base=base, prefixes=prefixes, digests=digests, map=registry_ok
-    )
     # beside build/, not in it: a build that fails must not create or change build/
     staging = Path(tempfile.mkdtemp(prefix=".newskg-staging-", dir=root))
     (staging / "articles").mkdir()
+    (staging / "nq").mkdir()
+    _SHARED.update(
+        root=root,
+        registry=registry,
+        base=base,
+        prefixes=prefixes,
+        digests=digests,
+        map=registry_ok,
+        staging=staging,
+    )
+    loader = BackgroundLoader(staging / STORE_DIR) if fresh and registry_ok else None
     try:
-        with (staging / "load.nq").open("wb") as load:
+        started, peaks = time.monotonic(), {os.getpid(): peak_mb()}
+        with progress("mapping", len(changed), "articles") as advance:
             for outcome in _map_all(changed, workers or os.cpu_count() or 1):
+                advance(1)
+                peaks[outcome.pid] = max(peaks.get(outcome.pid, 0.0), outcome.peak_mb)
                 problems.extend(outcome.problems)
                 if outcome.entry is None:
                     continue
                 entries[outcome.article_id] = outcome.entry
-                (staging / "articles" / f"{outcome.article_id}.trig").write_bytes(outcome.trig)
-                load.write(outcome.nquads)
                 result.built.append(outcome.article_id)
+                if loader is not None:
+                    loader.add(staging / "nq" / f"{outcome.article_id}.nq")
+        peaks[os.getpid()] = peak_mb()
+        result.stages.append(
+            Stage(
+                "map",
+                time.monotonic() - started,
+                sum(peaks.values()),
+                f"{len(changed)} article(s), {len(peaks)} process(es)",
+            )
+        )
         problems.extend(_duplicate_locals(entries, registry))
         warnings = orphan_text_warnings(root)
         if any(p.severity == "error" for p in problems):
             raise DataErrors(problems + warnings)
         project.warnings = [p for p in problems if p.severity != "error"] + warnings
+        if loader is not None:
+            mapped = time.monotonic()
+            seconds, peak = loader.finish()
+            loader = None
+            after = time.monotonic() - mapped
+            note = f"pyoxigraph bulk_load beside the mapping, ending {after:.1f} s after it"
+            result.stages.append(Stage("store load", seconds, peak, note))
         _commit(
             folder,
             fresh,
@@ -385,6 +434,8 @@ def build(
         if registry_needed and (not cached or not registry_same):
             _cache_registry(root, folder, registry)
     finally:
+        if loader is not None:
+            loader.cancel()
         shutil.rmtree(staging, ignore_errors=True)
         _SHARED.clear()
     result.facts = sum(e["facts"] for e in entries.values())
@@ -485,8 +536,8 @@ def _commit(
             [q for p, d in before.items() if sources.get(p) != d for q in source_quads(mint, p, d)],
             [q for p, d in sources.items() if before.get(p) != d for q in source_quads(mint, p, d)],
         )
-    if fresh:
-        _bulk_load(folder, staging / "load.nq")
+    if fresh:  # loaded beside the mapping, into the staging folder
+        os.replace(staging / STORE_DIR, folder.path / STORE_DIR)
     idle = (
         not fresh
         and not result.built
@@ -516,8 +567,7 @@ def _commit(
             for article_id in [*result.removed, *result.built]:
                 if article_id in previous:
                     _remove_graphs(store, previous[article_id]["graphs"])
-            if (staging / "load.nq").stat().st_size:
-                store.load(path=str(staging / "load.nq"), format=RdfFormat.N_QUADS)
+            load_files(store, [staging / "nq" / f"{a}.nq" for a in result.built])
         if delta is not None:
             for quad in delta[0]:
                 store.remove(quad)
@@ -611,33 +661,6 @@ def _finish(
         }
         | ({"inferred": inferred, "inferred_quads": result.inferred} if inferred else {})
     )
-
-
-def _bulk_load(folder: BuildDir, nquads: Path) -> None:
-    """Load a fresh store from N-Quads with pyoxigraph's bulk loader, in a child process,
-    so that its memory is the loader's own and not added to the mapping's."""
-    import multiprocessing
-
-    folder.path.mkdir(parents=True, exist_ok=True)
-    # spawned, not forked: a fork copies the locks of other stores' RocksDB threads
-    child = multiprocessing.get_context("spawn").Process(
-        target=_bulk_load_child, args=(str(folder.path / STORE_DIR), str(nquads))
-    )
-    child.start()
-    child.join()
-    if child.exitcode != 0:
-        raise StoreError(
-            f"loading the embedded store failed (exit {child.exitcode})",
-            "delete build/ and run newskg build again",
-        )
-
-
-def _bulk_load_child(store_path: str, nquads: str) -> None:
-    try:
-        Store(store_path).bulk_load(path=nquads, format=RdfFormat.N_QUADS)
-    except BaseException:
-        os._exit(1)
-    os._exit(0)
 
 
 def _update_inferred(

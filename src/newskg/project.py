@@ -10,7 +10,7 @@ import datetime as dt
 import difflib
 import hashlib
 import tomllib
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -235,6 +235,25 @@ def _load_registry(
     return entities, sources, set(entities)
 
 
+@dataclass
+class _KnownIds(Collection[str]):
+    """The registry's ids and an article's own, as one collection without copying the
+    registry's (tens of thousands of ids) for every article."""
+
+    registry: Collection[str]
+    local: set[str]
+
+    def __contains__(self, item: object) -> bool:
+        return item in self.local or item in self.registry
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.registry
+        yield from (i for i in self.local if i not in self.registry)
+
+    def __len__(self) -> int:
+        return len(self.registry) + sum(1 for i in self.local if i not in self.registry)
+
+
 def _load_article(
     root: Path,
     yaml_path: Path,
@@ -273,7 +292,7 @@ def _load_article(
     problems.extend(found)
     if text is None:
         return None
-    known = set(registry or ())
+    known = _KnownIds(registry or set(), set())
     for index, entity in enumerate(sheet.entities):
         where = doc.location(("entities", index, "id"))
         if entity.id in known:
@@ -293,7 +312,7 @@ def _load_article(
                 )
             )
         local_owner.setdefault(entity.id, display)
-        known.add(entity.id)
+        known.local.add(entity.id)
     article = ArticleInput(sheet.id, sheet, text, doc)
     _check_facts(article, known if registry is not None else None, problems)
     article.sources = {
@@ -357,7 +376,9 @@ def _yaml_indices(doc: YamlDocument, sheet: ArticleSheet) -> list[int]:
     return doc.fact_indices if doc.fact_indices is not None else list(range(len(sheet.facts)))
 
 
-def _check_facts(article: ArticleInput, known: set[str] | None, problems: list[Problem]) -> None:
+def _check_facts(
+    article: ArticleInput, known: Collection[str] | None, problems: list[Problem]
+) -> None:
     """Check fact ids, references (unless `known` is None: the registry is unreadable),
     evidence and times."""
     doc, sheet = article.doc, article.sheet
@@ -396,7 +417,7 @@ def _check_refs(
     doc: YamlDocument,
     index: int,
     fact: FactBase,
-    known: set[str],
+    known: Collection[str],
     fact_ids: dict[str, int],
     problems: list[Problem],
 ) -> None:

@@ -66,8 +66,12 @@ def used_prefixes(quads: Iterable[Quad], table: dict[str, str]) -> dict[str, str
     Python cost more than writing the file.)"""
     from pyoxigraph import RdfFormat, serialize
 
-    text = serialize(list(quads), format=RdfFormat.N_QUADS) or b""
-    return {name: ns for name, ns in table.items() if f"<{ns}".encode() in text}
+    return used_prefixes_in(serialize(list(quads), format=RdfFormat.N_QUADS) or b"", table)
+
+
+def used_prefixes_in(nquads: bytes, table: dict[str, str]) -> dict[str, str]:
+    """:func:`used_prefixes`, for quads already written as N-Quads."""
+    return {name: ns for name, ns in table.items() if f"<{ns}".encode() in nquads}
 
 
 def nk(local: str) -> NamedNode:

@@ -127,9 +127,10 @@ def _compose_fast(text: str) -> tuple[Node | None, Any] | None:
     if loader_class is None:
         return None
     try:
-        for event in yaml.parse(text, Loader=loader_class):
-            if isinstance(event, AliasEvent) or getattr(event, "anchor", None) is not None:
-                return None
+        if "&" in text or "*" in text:  # without either, there can be no anchor or alias
+            for event in yaml.parse(text, Loader=loader_class):
+                if isinstance(event, AliasEvent) or getattr(event, "anchor", None) is not None:
+                    return None
         loader = loader_class(text)
         try:
             return loader.get_single_node(), loader
@@ -247,6 +248,8 @@ def _build(
             for index, item in enumerate(node.value)
         ]
     assert isinstance(node, ScalarNode)
+    if node.tag == _STR_TAG:  # most scalars: what the constructor would return, sooner
+        return node.value
     try:
         value = loader.construct_object(node, deep=True)
     except (ValueError, yaml.constructor.ConstructorError) as exc:

@@ -1,0 +1,163 @@
+"""The build at scale: the store loaded beside the mapping, stage timings, progress bars.
+
+Timings are never asserted (they are the benchmark's job); what is asserted is that the
+fast paths give the same store as the slow ones, and that the user sees what they should.
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from benchmarks.generate import generate
+from pyoxigraph import Quad, RdfFormat, Store, parse
+
+import newskg
+from newskg.loading import BULK_THRESHOLD, ConcatReader, load_files
+
+NEWSKG = str(Path(sys.executable).with_name("newskg"))
+ARTICLES = 60  # more than BULK_THRESHOLD, so that a registry change bulk-loads
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("scale")
+    generate(root, ARTICLES, seed=3)
+    return root
+
+
+def _store_quads(root: Path) -> set[Quad]:
+    store = Store.read_only(str(root / "build" / "store"))
+    try:
+        return set(store)
+    finally:
+        del store
+
+
+def _graph_file_quads(root: Path) -> set[Quad]:
+    quads: set[Quad] = set()
+    for path in sorted((root / "build" / "graphs").rglob("*.trig")):
+        quads.update(parse(path=str(path), format=RdfFormat.TRIG))
+    return quads
+
+
+def test_the_store_loaded_beside_the_mapping_holds_the_graph_files(corpus: Path) -> None:
+    result = newskg.build(corpus, full=True)
+    assert len(result.built) == ARTICLES
+    stored = _store_quads(corpus)
+    assert len(stored) == result.quads
+    assert stored == _graph_file_quads(corpus)
+    assert not list(corpus.glob(".newskg-staging-*")), "the staging folder is left behind"
+    names = [stage.name for stage in result.stages]
+    assert names == ["map", "store load"]
+    assert all(stage.peak_mb > 0 for stage in result.stages)
+
+
+def test_the_same_store_from_one_process_and_from_two(corpus: Path, tmp_path: Path) -> None:
+    """Articles mapped on the worker pool and in-process give the same statements."""
+    newskg.build(corpus, full=True)
+    pooled = _store_quads(corpus)
+    newskg.build(corpus, full=True, workers=1)
+    assert _store_quads(corpus) == pooled
+
+
+def test_a_registry_change_bulk_loads_into_the_existing_store(corpus: Path) -> None:
+    """Every article uses registry entries, so renaming them all remaps them all (more than
+    BULK_THRESHOLD): the store must come out as a fresh build makes it."""
+    newskg.build(corpus, full=True)
+    registry = corpus / "data" / "entities.yaml"
+    before = registry.read_text(encoding="utf-8")
+    try:
+        changed = before.replace("label: ", "label: Changed ")
+        assert changed != before
+        registry.write_text(changed, encoding="utf-8")
+        result = newskg.build(corpus)
+        assert len(result.built) >= BULK_THRESHOLD
+        incremental = _store_quads(corpus)
+        newskg.build(corpus, full=True)
+        assert incremental == _store_quads(corpus)
+        assert incremental == _graph_file_quads(corpus)
+    finally:
+        registry.write_text(before, encoding="utf-8")
+        newskg.build(corpus)
+
+
+def test_concat_reader_streams_files_in_order_and_deletes_them(tmp_path: Path) -> None:
+    parts = [b"<a:s> <a:p> <a:o1> .\n", b"", b"<a:s> <a:p> <a:o2> <a:g> .\n" * 3000]
+    paths = []
+    for index, data in enumerate(parts):
+        path = tmp_path / f"{index}.nq"
+        path.write_bytes(data)
+        paths.append(path)
+    with ConcatReader(paths, delete=True) as reader:
+        assert reader.read() == b"".join(parts)
+    assert not any(path.exists() for path in paths)
+
+
+def test_load_files_gives_the_same_store_by_transactions_and_by_bulk(tmp_path: Path) -> None:
+    files = []
+    for index in range(BULK_THRESHOLD + 1):
+        path = tmp_path / f"{index}.nq"
+        path.write_text(f'<urn:s{index}> <urn:p> "é {index}" <urn:g{index % 3}> .\n', "utf-8")
+        files.append(path)
+    few, many = Store(), Store()
+    load_files(few, files[:3])
+    load_files(many, files)
+    assert len(few) == 3
+    assert len(many) == BULK_THRESHOLD + 1
+    assert set(few) <= set(many)
+
+
+def test_build_timings_name_each_stage(corpus: Path) -> None:
+    run = subprocess.run(
+        [NEWSKG, "build", "--full", "--timings"],
+        cwd=corpus,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lines = run.stderr.splitlines()
+    assert any(line.startswith("map: ") and " MB " in line for line in lines), run.stderr
+    assert any(line.startswith("store load: ") for line in lines), run.stderr
+
+
+def _run_in_terminal(args: list[str], cwd: Path) -> str:
+    """Run newskg with its stderr on a pseudo-terminal; what the terminal showed."""
+    leader, follower = pty.openpty()
+    env = {**os.environ, "NEWSKG_PROGRESS_DELAY": "0", "COLUMNS": "100"}
+    process = subprocess.Popen(
+        [NEWSKG, *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=follower, env=env
+    )
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed: the process is gone
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    assert process.wait(timeout=300) == 0
+    return shown.decode("utf-8", "replace")
+
+
+def test_a_progress_bar_on_a_terminal_and_none_with_quiet_or_in_a_pipe(corpus: Path) -> None:
+    shown = _run_in_terminal(["build", "--full"], corpus)
+    assert "mapping" in shown and f"/{ARTICLES}" in shown, shown
+    quiet = _run_in_terminal(["--quiet", "build", "--full"], corpus)
+    assert "mapping" not in quiet and "\x1b[" not in quiet, quiet
+    piped = subprocess.run(
+        [NEWSKG, "build", "--full"],
+        cwd=corpus,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "NEWSKG_PROGRESS_DELAY": "0"},
+    )
+    assert "mapping" not in piped.stderr and "\x1b[" not in piped.stderr
