@@ -14,6 +14,8 @@ URLs, the protocol to push with, and where its credentials come from::
     # token_env = "NEWSKG_TOKEN"          # Bearer token, from this environment variable
     # netrc = true                        # Basic, from ~/.netrc (or $NETRC) for the host
     # timeout = 60                        # seconds, for every request
+    # post_quads = true                   # the store URL takes N-Quads of many graphs in one
+    #                                     # POST (default: true for .../store and .../data)
 
 Credentials never come from the command line or from newskg.toml itself (a file that
 gets committed): a URL with ``user:password@`` in it is refused.
@@ -30,6 +32,10 @@ GraphDB   /repositories/R  /repositories/R/statements  /repositories/R/rdf-graph
 Virtuoso  /sparql          /sparql                     /sparql-graph-crud(-auth)           gsp
 Neptune   /sparql          /sparql                     /sparql                             update
 ========  ===============  ==========================  ==================================  ======
+
+A push with ``gsp`` POSTs the graphs a store does not hold yet together, as N-Quads, to
+the store URL: Oxigraph (``/store``) and Fuseki (``/ds/data``) take that; for other store
+URLs it is off unless a profile says ``post_quads = true``, and each graph gets a PUT.
 
 A bare URL (``--endpoint http://...``) needs no profile: for ``gsp`` it is the store
 URL, and the query and update URLs are derived from it by these presets; for
@@ -55,8 +61,10 @@ from .stores.remote import check_endpoint, redact
 PROTOCOLS = ("gsp", "update")
 PROFILE_KEYS = frozenset(
     {"query", "update", "store", "protocol", "user_env", "password_env", "token_env", "netrc",
-     "timeout"}
+     "timeout", "post_quads"}
 )  # fmt: skip
+QUADS_STORES = ("/store", "/data")
+"""Store URL path endings (Oxigraph's, Fuseki's) that take N-Quads of many graphs in a POST."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +123,8 @@ class Endpoint:
     timeout: float = DEFAULT_TIMEOUT
     derived: tuple[str, ...] = ()
     """What newskg worked out itself, to say so."""
+    post_quads: bool = False
+    """The store URL takes N-Quads of many graphs in one POST (one transaction)."""
 
     def urls(self) -> list[str]:
         """Every URL the endpoint uses."""
@@ -179,7 +189,13 @@ def from_url(url: str, protocol: str | None = None) -> Endpoint:
                 stem = path[: -len(suffix)]
                 q, u = _with_path(url, stem + query), _with_path(url, stem + update)
                 return Endpoint(
-                    redact(url), q, u, url, "gsp", derived=(f"query URL {q}", f"update URL {u}")
+                    redact(url),
+                    q,
+                    u,
+                    url,
+                    "gsp",
+                    derived=(f"query URL {q}", f"update URL {u}"),
+                    post_quads=_posts_quads(url),
                 )
         raise UsageError(
             f"cannot tell the query and update URLs of the store URL {redact(url)}",
@@ -226,7 +242,17 @@ def _from_profile(name: str, table: Mapping[str, Any], protocol: str | None) -> 
     if (auth.user_env is None) != (auth.password_env is None):
         raise UsageError(f"{where}: user_env and password_env go together")
     timeout = float(table.get("timeout", DEFAULT_TIMEOUT))
-    return Endpoint(name, query or update, update, store, chosen, auth, timeout)
+    post_quads = table.get("post_quads", _posts_quads(store) if store else False)
+    if not isinstance(post_quads, bool):
+        raise UsageError(f"{where}: post_quads must be true or false")
+    return Endpoint(
+        name, query or update, update, store, chosen, auth, timeout, post_quads=post_quads
+    )
+
+
+def _posts_quads(store: str) -> bool:
+    """Whether a store URL is one known to take N-Quads of many graphs in one POST."""
+    return urlsplit(store).path.rstrip("/").endswith(QUADS_STORES)
 
 
 def _env_name(table: Mapping[str, Any], key: str, where: str) -> str | None:
