@@ -314,3 +314,27 @@ def test_an_ontology_that_does_not_parse_is_one_line_with_its_position(tmp_path:
     (problem,) = caught.value.problems
     assert str(problem).startswith(f"{broken}:4:")
     assert "Turtle syntax error" in str(problem)
+
+
+def test_a_check_after_one_change_finds_what_a_check_from_scratch_finds(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert check_json(project, capsys)[0] == 0
+    cache = project / "build" / "check.json"
+    assert cache.is_file()
+    line = edit(project, "    plaintiffs: [elon-musk]\n", "    plaintiffs: [chatgpt]\n")
+    code, again = check_json(project, capsys)  # only the changed article is checked again
+    assert code == 1
+    assert {f["check"] for f in again["findings"]} >= {"shacl", "owl"}
+    assert any(f["line"] == line for f in again["findings"])
+    cache.unlink()
+    assert check_json(project, capsys) == (1, again)
+    edit(project, "    plaintiffs: [chatgpt]\n", "    plaintiffs: [elon-musk]\n")
+    assert check_json(project, capsys)[1]["findings"] == []
+
+
+def test_progress_stays_off_stderr_when_it_is_not_a_terminal(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli("check", "--project", str(project)) == 0
+    assert capsys.readouterr().err == ""

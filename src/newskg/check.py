@@ -1,35 +1,64 @@
 """`newskg check`: every check on data/, in one report, each finding located in YAML.
 
 1. the fact sheets against their schema, and every evidence quote against its text;
-2. each article's graphs against the SHACL shapes (pyshacl);
-3. the ontology and the data together under HermiT, with an explanation of any clash;
+2. the graph against the SHACL shapes (compiled to SPARQL, see :mod:`newskg.shacl`);
+3. the ontology and the data together: the clashes derived from its axioms, and HermiT
+   while the corpus is small enough (``--hermit-limit``);
 4. the stored checks of queries/checks.
+
+Checks 2 to 4 are remembered per article in ``build/check.json``, keyed by the hash of
+the article's sources and of everything a finding can depend on beyond it (the registry,
+the ontology, the shapes, the stored checks, newskg's version).  A check after one
+article changed runs them on a small in-memory store of that article's graphs with the
+registry and the ontology, and takes the other articles' findings from the file; from
+scratch, they run once over the whole embedded store.  Each finding belongs to the
+article whose graphs describe the resource it names, else to the registry.
 
 It writes nothing outside build/ (it builds the embedded store it checks).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import NamedNode, RdfFormat, Store, serialize
+from pyoxigraph import NamedNode, Quad, RdfFormat, Store, serialize
 
-from .consistency import HERMIT_LIMIT, Axioms, Clash, HermitRun, clashes
+from . import __version__
+from .consistency import HERMIT_LIMIT, Axioms, Clash, HermitRun, Triple, clashes
 from .errors import DataErrors, Location
 from .findings import Finding, Report
-from .project import Project, find_root, load_project
+from .project import find_root, orphan_text_warnings
 from .provenance import Locator
+from .queries import StoredQuery, catalogue
 from .results import short
-from .vocab import Minter
+from .vocab import ONTOLOGY_IRI, Minter
 
 DEFAULT_TIMEOUT = 120.0
+CACHE = "check.json"
+SMALL_RUN = 200
+"""Up to this many changed articles are checked on a store of their own; more, and the
+checks run over the whole embedded store."""
+
+REGISTRY = ""
+"""The unit of findings that belong to no article: the registry's."""
 
 
 def check(
-    root: Path | None = None, *, timeout: float = DEFAULT_TIMEOUT, hermit_limit: int = HERMIT_LIMIT
+    root: Path | None = None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    hermit_limit: int = HERMIT_LIMIT,
+    quiet: bool = False,
 ) -> Report:
-    """Run every check on a project and return one report."""
+    """Run every check on a project and return one report (progress on stderr when it
+    is a terminal, unless `quiet`)."""
     from .pipeline import BuildDir, build
 
     report = Report()
@@ -37,7 +66,6 @@ def check(
     report.ran.append("schema and evidence")
     try:
         build(root)
-        project = load_project(root)  # every article, for tracing findings back to YAML
     except DataErrors as errors:
         for problem in errors.problems:
             report.add(
@@ -45,94 +73,318 @@ def check(
             )
         report.notes.append("the graph checks did not run: fix the fact sheets first")
         return report
-    for warning in project.warnings:
+    for warning in orphan_text_warnings(root):
         report.add(
             Finding(warning.severity, warning.location, warning.message, warning.hint, "schema")
         )
-    folder = BuildDir(project.root)
+    report.ran += ["SHACL shapes", "OWL consistency", "stored checks"]
+    folder = BuildDir(root)
     manifest = folder.read_manifest()
-    locator = Locator(project)
-    prefixes = Minter(project.base_iri).prefixes()
-    store = Store.read_only(str(folder.path / "store"))
-    try:
-        triples = _own_voice_triples(project, store, manifest)
-        hermit = None
-        if len(triples) <= hermit_limit:  # HermiT works on the other core during SHACL
-            hermit = HermitRun(serialize(triples, format=RdfFormat.N_TRIPLES) or b"")
-        _shacl(project, store, manifest, locator, prefixes, report)
-        _consistency(triples, hermit, locator, prefixes, report, timeout, hermit_limit)
-    finally:
-        del store
-    _stored_checks(project, locator, prefixes, report, timeout)
+    stored = catalogue(root, checks=True)
+    rules = _rules_digest(manifest, stored)
+    keys = {
+        a: _digest([rules, entry.get("files", ""), entry.get("registry", "")])
+        for a, entry in sorted(manifest.get("articles", {}).items())
+    }
+    keys[REGISTRY] = rules
+    cache = _read_cache(folder.path / CACHE, rules)
+    stale = sorted(u for u, key in keys.items() if cache.get(u, {}).get("key") != key)
+    locator = Locator(root, manifest)
+    with _progress(quiet) as step:
+        if stale:
+            run = Run(root, manifest, locator, stored, timeout, step)
+            whole = REGISTRY in stale or len(stale) > SMALL_RUN
+            fresh = run.whole(folder.path / "store") if whole else run.some(folder, stale)
+            for unit in stale:
+                cache[unit] = {"key": keys[unit], **fresh.get(unit, _Unit()).as_json()}
+            cache = {u: cache[u] for u in keys}
+            _write_cache(folder.path / CACHE, rules, cache)
+        for unit in keys:
+            for item in cache[unit]["findings"]:
+                report.add(_finding(item))
+        own = sum(int(cache[u]["own"]) for u in keys)
+        _hermit(folder.path / "store", manifest, report, own, timeout, hermit_limit, step)
     return report
 
 
-def _article_graphs(manifest: dict[str, Any]) -> dict[str, list[str]]:
-    return {a: sorted(entry["graphs"]) for a, entry in sorted(manifest.get("articles", {}).items())}
+# -- the cache ---------------------------------------------------------------------------------
 
 
-def _shacl(
-    project: Project,
-    store: Store,
+def _digest(parts: Iterable[str]) -> str:
+    return hashlib.sha256(json.dumps(list(parts)).encode()).hexdigest()
+
+
+def _rules_digest(manifest: dict[str, Any], stored: dict[str, StoredQuery]) -> str:
+    """What every article's findings depend on beyond its own sources."""
+    from .shacl import shapes_path
+
+    return _digest(
+        [
+            __version__,
+            str(manifest.get("base_iri")),
+            str(manifest.get("registry")),
+            str(manifest.get("ontology")),
+            hashlib.sha256(shapes_path().read_bytes()).hexdigest(),
+            *(f"{name}:{q.source}" for name, q in stored.items()),
+        ]
+    )
+
+
+def _read_cache(path: Path, rules: str) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("rules") != rules:
+        return {}
+    units = data.get("units")
+    return units if isinstance(units, dict) else {}
+
+
+def _write_cache(path: Path, rules: str, units: dict[str, Any]) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"rules": rules, "units": units}, ensure_ascii=False), "utf-8")
+    tmp.replace(path)
+
+
+def _finding(item: dict[str, Any]) -> Finding:
+    return Finding(
+        item["severity"],
+        Location(item["file"], item["line"], item["column"]),
+        item["message"],
+        item["hint"],
+        item["check"],
+    )
+
+
+@dataclass
+class _Unit:
+    """What the graph checks found for one article (or the registry)."""
+
+    findings: list[Finding] = field(default_factory=list)
+    own: int = 0
+    """How many statements it asserts in its own voice (HermiT's limit counts them)."""
+
+    def as_json(self) -> dict[str, Any]:
+        unique = sorted(set(self.findings))
+        return {"own": self.own, "findings": [f.as_json() for f in unique]}
+
+
+# -- progress ----------------------------------------------------------------------------------
+
+Step = Callable[[str, Iterable[Any], int], Iterator[Any]]
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[Step]:
+    """Rich progress bars on stderr for the steps, unless stderr is not a terminal or
+    the caller wants quiet; bars vanish when done."""
+    if quiet or not sys.stderr.isatty():
+
+        def silent(label: str, items: Iterable[Any], total: int) -> Iterator[Any]:
+            yield from items
+
+        yield silent
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bars:
+
+        def step(label: str, items: Iterable[Any], total: int) -> Iterator[Any]:
+            task = bars.add_task(label, total=total)
+            for item in items:
+                yield item
+                bars.advance(task)
+            bars.remove_task(task)
+
+        yield step
+
+
+# -- one run of the graph checks ---------------------------------------------------------------
+
+
+class Run:
+    """The graph checks over a store, with each finding given to its unit."""
+
+    def __init__(
+        self,
+        root: Path,
+        manifest: dict[str, Any],
+        locator: Locator,
+        stored: dict[str, StoredQuery],
+        timeout: float,
+        step: Step,
+    ) -> None:
+        self.root = root
+        self.manifest = manifest
+        self.locator = locator
+        self.stored = stored
+        self.timeout = timeout
+        self.step = step
+        self.mint = Minter(manifest["base_iri"])
+        self.prefixes = self.mint.prefixes()
+        self.registry_graph = self.mint.graph("registry")
+
+    def whole(self, store_path: Path) -> dict[str, _Unit]:
+        """Every unit, over the whole on-disk store."""
+        store = Store.read_only(str(store_path))
+        articles = sorted(self.manifest.get("articles", {}))
+        return self._units(store, [*articles, REGISTRY], store_path)
+
+    def some(self, folder: Any, units: list[str]) -> dict[str, _Unit]:
+        """Some articles, over an in-memory store of their graphs, the registry's and
+        the ontology's."""
+        disk = Store.read_only(str(folder.path / "store"))
+        store = Store()
+        graphs = [self.registry_graph.value, ONTOLOGY_IRI]
+        for unit in units:
+            graphs += self.manifest["articles"].get(unit, {}).get("graphs", [])
+        store.extend(
+            q for g in graphs for q in disk.quads_for_pattern(None, None, None, NamedNode(g))
+        )
+        del disk
+        return self._units(store, units, None)
+
+    def _units(self, store: Store, units: list[str], store_path: Path | None) -> dict[str, _Unit]:
+        found: dict[str, _Unit] = {u: _Unit() for u in units}
+
+        def give(unit: str, finding: Finding) -> None:
+            if unit in found:
+                found[unit].findings.append(finding)
+
+        self._shacl(store, give)
+        self._consistency(store, units, found)
+        self._stored_checks(store, store_path, give)
+        return found
+
+    def owner(self, store: Store, iri: str, prop: str | None = None, value: Any = None) -> str:
+        """The unit a finding about `iri` belongs to: the article its IRI names, else the
+        first article whose graphs describe it (with that property and value, when
+        given), else the registry."""
+        article = self.locator.article_of(iri)
+        if article is not None:
+            return article
+        given = prop is not None and value is not None
+        quads = store.quads_for_pattern(
+            NamedNode(iri), NamedNode(prop) if given and prop else None, value if given else None
+        )
+        graphs = {q.graph_name.value for q in quads if isinstance(q.graph_name, NamedNode)}
+        owners = sorted({a for g in graphs if (a := self.locator.article_of(g)) is not None})
+        return owners[0] if owners else REGISTRY
+
+    def _shacl(self, store: Store, give: Callable[[str, Finding], None]) -> None:
+        """The shapes, compiled to SPARQL, over the union of the store's graphs."""
+        from pyoxigraph import parse
+
+        from . import shacl
+
+        shapes, ontology = shacl.load_graphs()
+        queries = shacl.compile_shapes(shapes, ontology)
+        results: set[shacl.Result] = set()
+        for query in self.step("SHACL shapes", queries, len(queries)):
+            results.update(shacl.run_queries(store, [query]))
+        for result in sorted(results, key=shacl.Result.key):
+            value = None
+            if result.value is not None:
+                value = next(
+                    iter(parse(f"<x:s> <x:p> {result.value} .", format=RdfFormat.N_TRIPLES))
+                ).object
+            unit = self.owner(store, result.focus, result.path, value)
+            article = unit or None
+            fallback = None
+            if article is not None and (sheet := self.locator.article(article)) is not None:
+                fallback = sheet.doc.location(())
+            for finding in shacl.findings([result], self.locator, article, self.prefixes, fallback):
+                give(unit, finding)
+
+    def _consistency(self, store: Store, units: list[str], found: dict[str, _Unit]) -> None:
+        """The clashes that the ontology's axioms derive, article by article: each
+        article's own graph with the registry's entries it names (claims' graphs are
+        someone else's voice, not premises)."""
+        from .ontology import load_turtle
+
+        axioms = Axioms.from_ontology(load_turtle())
+        registry: dict[str, list[Triple]] = {}
+        for q in store.quads_for_pattern(None, None, None, self.registry_graph):
+            if isinstance(q.subject, NamedNode):
+                registry.setdefault(q.subject.value, []).append(_plain(q))
+        for unit in self.step("OWL consistency", units, len(units)):
+            if unit == REGISTRY:
+                triples = [t for ts in registry.values() for t in ts]
+                found[unit].own = len(triples)
+            else:
+                graph = self.mint.article(unit)
+                triples = [
+                    _plain(q)
+                    for q in store.quads_for_pattern(None, None, None, graph)
+                    if isinstance(q.subject, NamedNode)
+                ]
+                found[unit].own = len(triples)
+                named = {t[0] for t in triples} | {t[2] for t in triples}
+                triples += [t for iri in sorted(named & registry.keys()) for t in registry[iri]]
+            for clash in clashes(sorted(triples), axioms):  # the first reason, whatever the store
+                found[unit].findings.append(_clash_finding(clash, self.locator, self.prefixes))
+
+    def _stored_checks(
+        self, store: Store, store_path: Path | None, give: Callable[[str, Finding], None]
+    ) -> None:
+        """Each stored check: on the on-disk store with the timeout, else in memory."""
+        for check in self.step("stored checks", self.stored.values(), len(self.stored)):
+            severity = check.severity or "error"
+            for row in _rows(store, store_path, check, self.timeout):
+                iris = [t.value for t in row if isinstance(t, NamedNode)]
+                origins = ((i, self.locator.origin(i)) for i in iris)
+                first = next(((i, o) for i, o in origins if o is not None), None)
+                where = first[1].location if first else Location(str(check.path.name))
+                unit = self.owner(store, first[0]) if first else REGISTRY
+                shown = ", ".join(short(t, self.prefixes) for t in row if t is not None)
+                give(unit, Finding(severity, where, f"{check.title}: {shown}", "", check.name))
+
+
+def _plain(q: Quad) -> Triple:
+    return (str(getattr(q.subject, "value", "")), q.predicate.value, getattr(q.object, "value", ""))
+
+
+def _rows(store: Store, store_path: Path | None, check: StoredQuery, timeout: float) -> list[Any]:
+    if store_path is not None:
+        from .results import as_table
+        from .stores.embedded import query_embedded
+
+        answer = query_embedded(store_path, check.source, {}, "SELECT", timeout, str(check.path))
+        return as_table(answer).rows
+    solutions: Any = store.query(check.source)
+    names = [v.value for v in solutions.variables]
+    return [[row[n] for n in names] for row in solutions]
+
+
+def _hermit(
+    store_path: Path,
     manifest: dict[str, Any],
-    locator: Locator,
-    prefixes: dict[str, str],
     report: Report,
-) -> None:
-    """The shapes compiled to SPARQL, run once over the whole store (pyshacl, the
-    reference, took about 2 s per article); each result is located through the article
-    its focus node belongs to."""
-    from . import shacl
-
-    report.ran.append("SHACL shapes")
-    shapes, ontology = shacl.load_graphs()
-    results = shacl.run_queries(store, shacl.compile_shapes(shapes, ontology))
-    for result in sorted(set(results), key=shacl.Result.key):
-        article = locator.article_of(result.focus)
-        fallback = project.article(article).doc.location(()) if article else None
-        for finding in shacl.findings([result], locator, article, prefixes, fallback):
-            report.add(finding)
-
-
-def _own_voice_triples(project: Project, store: Store, manifest: dict[str, Any]) -> list[Any]:
-    """The article graphs and the registry: what is asserted, claims' graphs left out."""
-    mint = Minter(project.base_iri)
-    graphs = [mint.article(a).value for a in _article_graphs(manifest)] + [
-        mint.graph("registry").value
-    ]
-    return [
-        q.triple for g in graphs for q in store.quads_for_pattern(None, None, None, NamedNode(g))
-    ]
-
-
-def _consistency(
-    triples: list[Any],
-    hermit: HermitRun | None,
-    locator: Locator,
-    prefixes: dict[str, str],
-    report: Report,
+    own: int,
     timeout: float,
     limit: int,
+    step: Step,
 ) -> None:
-    from .ontology import load_turtle
-
-    report.ran.append("OWL consistency")
-    plain = [
-        (t.subject.value, t.predicate.value, getattr(t.object, "value", ""))
-        for t in triples
-        if isinstance(t.subject, NamedNode)
-    ]
-    axioms = Axioms.from_ontology(load_turtle())
-    found = clashes(plain, axioms)
-    for clash in found:
-        report.add(_clash_finding(clash, locator, prefixes))
-    if hermit is None:
+    """HermiT on the ontology with every statement the articles and the registry make
+    in their own voice, while there are at most `limit` of them."""
+    if own > limit:
         report.notes.append(
-            f"HermiT skipped: {len(triples)} statements exceed --hermit-limit {limit}; "
+            f"HermiT skipped: {own} statements exceed --hermit-limit {limit}; "
             "the checks derived from the ontology's axioms ran instead"
         )
         return
-    verdict = hermit.verdict(timeout)
+    mint = Minter(manifest["base_iri"])
+    graphs = [mint.article(a) for a in sorted(manifest.get("articles", {}))]
+    store = Store.read_only(str(store_path))
+    triples = [
+        q.triple
+        for g in [*graphs, mint.graph("registry")]
+        for q in store.quads_for_pattern(None, None, None, g)
+    ]
+    del store
+    verdict = HermitRun(serialize(triples, format=RdfFormat.N_TRIPLES) or b"").verdict(timeout)
     if verdict is None:
         report.add(
             Finding(
@@ -143,7 +395,7 @@ def _consistency(
                 "owl",
             )
         )
-    elif not verdict and not found:
+    elif not verdict and not any(f.check == "owl" for f in report.findings):
         report.add(
             Finding(
                 "error",
@@ -182,24 +434,3 @@ def _clash_finding(clash: Clash, locator: Locator, prefixes: dict[str, str]) -> 
         "use an entity of the right kind in that role",
         "owl",
     )
-
-
-def _stored_checks(
-    project: Project, locator: Locator, prefixes: dict[str, str], report: Report, timeout: float
-) -> None:
-    from .querying import open_context
-    from .verify import verify
-
-    report.ran.append("stored checks")
-    context = open_context(project.root, timeout=timeout, rebuild=False)
-    context.store_path = project.root / "build" / "store"
-    for result in verify(context).results:
-        severity = result.check.severity or "error"
-        for row in result.table.rows:
-            iris = [t.value for t in row if isinstance(t, NamedNode)]
-            origin = next((o for o in (locator.origin(i) for i in iris) if o is not None), None)
-            where = origin.location if origin is not None else Location(str(result.check.path.name))
-            shown = ", ".join(short(t, prefixes) for t in row if t is not None)
-            report.add(
-                Finding(severity, where, f"{result.check.title}: {shown}", "", result.check.name)
-            )

@@ -4,16 +4,22 @@ A check that finds something wrong in the graph (a SHACL result, a reasoner's cl
 a stored check's row) names resources by IRI; users fix fact sheets.  newskg's IRIs are
 made from article and fact ids (see :class:`~newskg.vocab.Minter`), so each one leads
 back to its fact, and a property leads to the field of that fact that wrote it.
+
+The locator reads a fact sheet only when a finding points into it, and the registry only
+when a finding points at one of its entries: reading every sheet of 10,000 articles
+took minutes, and a check after one article changed must not.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from .errors import Location
 from .facts import FactBase
-from .project import ArticleInput, Project
-from .vocab import NK, Minter
+from .project import ARTICLES_DIR, ArticleInput, RegistryInput, load_article, load_registry
+from .vocab import ENTITY_CATEGORY, NK, Minter
 
 
 @dataclass(frozen=True)
@@ -26,19 +32,50 @@ class Origin:
 
 
 class Locator:
-    """Finds the YAML origin of the resources of one project's graph."""
+    """Finds the YAML origin of the resources of one project's graph, from the build's
+    manifest (which articles exist, which entities each uses)."""
 
-    def __init__(self, project: Project) -> None:
-        self.project = project
-        self.mint = Minter(project.base_iri)
-        self.articles = {a.id: a for a in project.articles}
-        self.registry_iris = {
-            self.mint.entity(e.id, e.type).value: e.id for e in project.entities.values()
-        }
-        for article in project.articles:
-            for entity in article.sheet.entities:
-                self.registry_iris[self.mint.entity(entity.id, entity.type).value] = entity.id
-        self.entity_iris = {entity_id: iri for iri, entity_id in self.registry_iris.items()}
+    def __init__(self, root: Path, manifest: dict[str, Any]) -> None:
+        self.root = root
+        self.mint = Minter(manifest["base_iri"])
+        self.manifest_articles: dict[str, Any] = manifest.get("articles", {})
+        self._articles: dict[str, ArticleInput | None] = {}
+        self._registry: RegistryInput | None = None
+
+    def article(self, article_id: str) -> ArticleInput | None:
+        """An article's sheet, read (and kept) on first use."""
+        if article_id not in self._articles:
+            path = self.root / ARTICLES_DIR / f"{article_id}.yaml"
+            loaded = None
+            if article_id in self.manifest_articles and path.is_file():
+                unchecked = RegistryInput({}, {}, None, {})  # references were checked by build
+                loaded = load_article(self.root, path, unchecked, {}, [])
+            self._articles[article_id] = loaded
+        return self._articles[article_id]
+
+    @property
+    def registry(self) -> RegistryInput:
+        if self._registry is None:
+            self._registry = load_registry(self.root, [])
+        return self._registry
+
+    def article_of(self, iri: str) -> str | None:
+        """The article whose id an IRI carries (facts, claims, evidence, times, the
+        article itself); None for the registry's entities and anything else."""
+        for kind in ("fact", "claim", "evidence", "time", "article"):
+            prefix = f"{self.mint.base}id/{kind}/"
+            if iri.startswith(prefix):
+                article_id = iri[len(prefix) :].partition(".")[0]
+                return article_id if article_id in self.manifest_articles else None
+        return None
+
+    def entity_id(self, iri: str) -> str | None:
+        """The id of a registry entry's (or an article's own entity's) IRI."""
+        for category in sorted(set(ENTITY_CATEGORY.values())):
+            prefix = f"{self.mint.base}id/{category}/"
+            if iri.startswith(prefix):
+                return iri[len(prefix) :]
+        return None
 
     def origin(
         self,
@@ -53,34 +90,37 @@ class Locator:
             if iri.startswith(prefix):
                 return self._fact_origin(iri[len(prefix) :], prop, value)
         article_prefix = f"{self.mint.base}id/article/"
-        if iri.startswith(article_prefix) and iri[len(article_prefix) :] in self.articles:
-            article = self.articles[iri[len(article_prefix) :]]
-            return Origin(article.doc.location(("id",)), article.id)
-        if iri in self.registry_iris:
-            entity_id = self.registry_iris[iri]
-            described = self._subject_fact(entity_id, article_hint)
-            if described is not None and prop is not None:
-                article, index, fact = described
-                return Origin(
-                    self._field_location(article, index, fact, prop, value), article.id, fact.id
-                )
-            if entity_id in self.project.entity_locations:
-                return Origin(self.project.entity_locations[entity_id])
-        return None
+        if iri.startswith(article_prefix):
+            article = self.article(iri[len(article_prefix) :])
+            return Origin(article.doc.location(("id",)), article.id) if article else None
+        entity_id = self.entity_id(iri)
+        if entity_id is None:
+            return None
+        described = self._subject_fact(entity_id, article_hint)
+        if described is not None and prop is not None:
+            article, index, fact = described
+            return Origin(
+                self._field_location(article, index, fact, prop, value), article.id, fact.id
+            )
+        return self._entity_origin(entity_id)
 
-    def article_of(self, iri: str) -> str | None:
-        """The article whose id an IRI carries (facts, claims, evidence, times, the
-        article itself); None for the registry's entities and anything else."""
-        for kind in ("fact", "claim", "evidence", "time", "article"):
-            prefix = f"{self.mint.base}id/{kind}/"
-            if iri.startswith(prefix):
-                article_id = iri[len(prefix) :].partition(".")[0]
-                return article_id if article_id in self.articles else None
+    def _entity_origin(self, entity_id: str) -> Origin | None:
+        """Where an entity is defined: its registry entry, or the sheet that declares it."""
+        if entity_id in self.registry.locations:
+            return Origin(self.registry.locations[entity_id])
+        for article_id, entry in sorted(self.manifest_articles.items()):
+            if entity_id in entry.get("locals", {}):
+                article = self.article(article_id)
+                if article is None:
+                    continue
+                for index, entity in enumerate(article.sheet.entities):
+                    if entity.id == entity_id:
+                        return Origin(article.doc.location(("entities", index, "id")), article_id)
         return None
 
     def _fact_origin(self, local: str, prop: str | None, value: str | None) -> Origin | None:
         article_id, _, rest = local.partition(".")
-        article = self.articles.get(article_id)
+        article = self.article(article_id)
         if article is None:
             return None
         fact_id = rest.split(".", 1)[0]
@@ -97,9 +137,19 @@ class Locator:
     def _subject_fact(
         self, entity_id: str, article_hint: str | None
     ) -> tuple[ArticleInput, int, FactBase] | None:
-        candidates = [self.articles[article_hint]] if article_hint in self.articles else []
-        candidates += [a for a in self.project.articles if a.id != article_hint]
-        for article in candidates:
+        """The first fact that describes an entity: in the hinted article, else in the
+        articles that use the entity (by the manifest, without reading the others)."""
+        candidates = [article_hint] if article_hint in self.manifest_articles else []
+        candidates += [
+            a
+            for a, entry in sorted(self.manifest_articles.items())
+            if a != article_hint
+            and (entity_id in entry.get("refs", ()) or entity_id in entry.get("locals", {}))
+        ]
+        for article_id in candidates:
+            article = self.article(article_id) if article_id else None
+            if article is None:
+                continue
             for index, fact in self._indexed(article):
                 if fact.subject == entity_id:
                     return article, index, fact
@@ -125,4 +175,11 @@ class Locator:
         return article.doc.location(("facts", index))
 
     def _ref_iri(self, article: ArticleInput, ref: str) -> str:
-        return self.entity_iris.get(ref) or self.mint.fact(article.id, ref).value
+        for entity in article.sheet.entities:
+            if entity.id == ref:
+                return self.mint.entity(entity.id, entity.type).value
+        if ref in self.manifest_articles.get(article.id, {}).get("refs", ()):
+            known = self.registry.entities.get(ref)
+            if known is not None:
+                return self.mint.entity(known.id, known.type).value
+        return self.mint.fact(article.id, ref).value
