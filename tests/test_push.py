@@ -43,7 +43,8 @@ SECOND = "wsj-2024-03-01-musk-sues-openai"
 USER_GRAPH = "http://example.com/my/own/graph"
 USER_TRIPLE = b'<http://example.com/me> <http://example.com/likes> "graphs" .\n'
 REQUIRED_PARAMS = {"subject": "elon-musk"}
-PROTOCOLS = ["gsp", "update"]
+PROTOCOLS = ["gsp", "update", "move"]
+"""move: SPARQL Update to a store said not to apply a request atomically."""
 
 needs_cli = pytest.mark.skipif(
     "push" not in cli.commands, reason="cli.py does not register `newskg push` yet"
@@ -84,9 +85,24 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OxigraphS
         yield running
 
 
-def update_url(server: OxigraphServer, protocol: str) -> str:
-    """The --endpoint URL for a protocol: the store URL or the update URL."""
-    return server.store_url if protocol == "gsp" else server.url + "/update"
+def target(base: str, protocol: str, project: Path) -> str:
+    """The --endpoint for a protocol on the server at `base`: the store URL, the update
+    URL, or (move) a profile saying the store cannot apply an update request atomically."""
+    if protocol == "gsp":
+        return base + "/store"
+    if protocol == "update":
+        return base + "/update"
+    write(
+        project / "newskg.toml",
+        f'[endpoints.move]\nquery = "{base}/query"\nupdate = "{base}/update"\n'
+        'protocol = "update"\natomic_updates = false\n',
+    )
+    return "move"
+
+
+def update_url(server: OxigraphServer, protocol: str, project: Path) -> str:
+    """The --endpoint for a protocol on the server."""
+    return target(server.url, protocol, project)
 
 
 # -- reading both sides ------------------------------------------------------------------------
@@ -274,9 +290,9 @@ class Proxy:
         self.thread.join(timeout=10)
 
 
-def proxied(server: OxigraphServer, proxy: Proxy, protocol: str) -> str:
-    """The --endpoint URL on the proxy."""
-    return update_url(server, protocol).replace(server.url, proxy.url)
+def proxied(proxy: Proxy, protocol: str, project: Path) -> str:
+    """The --endpoint on the proxy."""
+    return target(proxy.url, protocol, project)
 
 
 # -- the same rows -------------------------------------------------------------------------------
@@ -295,7 +311,7 @@ def test_push_then_every_stored_query_gives_the_same_rows(
     server: OxigraphServer,
     local_rows: dict[str, list[tuple[tuple[str, str], ...]]],
 ) -> None:
-    report = push(update_url(server, protocol), project, backoff=fast())
+    report = push(update_url(server, protocol, project), project, backoff=fast())
     assert len(report.landed) == 13 and report.unchanged == [] and report.dropped == []
     assert_store_holds_exactly_the_build(project, server)
     assert len(local_rows) >= 7
@@ -308,7 +324,7 @@ def test_push_then_every_stored_query_gives_the_same_rows(
 def test_a_second_push_sends_nothing_and_changes_nothing(
     protocol: str, project: Path, server: OxigraphServer
 ) -> None:
-    endpoint = update_url(server, protocol)
+    endpoint = update_url(server, protocol, project)
     push(endpoint, project, backoff=fast())
     before = statement_count(server)
     sent: list[tuple[str, str]] = []
@@ -322,7 +338,7 @@ def test_a_second_push_sends_nothing_and_changes_nothing(
 def test_a_changed_article_sends_only_its_graphs(
     protocol: str, project: Path, server: OxigraphServer
 ) -> None:
-    endpoint = update_url(server, protocol)
+    endpoint = update_url(server, protocol, project)
     push(endpoint, project, backoff=fast())
     sheet = project / "data" / "articles" / f"{SECOND}.yaml"
     sheet.write_text(sheet.read_text().replace("Elon Musk sues OpenAI", "Musk sues OpenAI"))
@@ -339,7 +355,7 @@ def test_a_deleted_articles_graphs_leave_and_the_users_own_stay(
     protocol: str, project: Path, server: OxigraphServer
 ) -> None:
     load_user_data(server)
-    endpoint = update_url(server, protocol)
+    endpoint = update_url(server, protocol, project)
     push(endpoint, project, backoff=fast())
     for path in (project / "data" / "articles").glob(f"{SECOND}.*"):
         path.unlink()
@@ -362,7 +378,7 @@ def test_the_default_graph_holds_the_union_and_is_replaced_whole(
 ) -> None:
     with oxigraph_server(tmp_path / "ox") as server:
         load_user_data(server)
-        endpoint = update_url(server, protocol)
+        endpoint = update_url(server, protocol, project)
         report = push(endpoint, project, default_graph=True, backoff=fast())
         assert report.landed == ["the default graph"]
         remote = remote_dataset(server)
@@ -390,7 +406,7 @@ def test_a_server_killed_mid_push_then_restarted_gets_everything_on_the_next_pus
     location = tmp_path / "oxigraph"
     with oxigraph_server(location) as first:
         load_user_data(first)
-        kill_at = 3 if protocol == "gsp" else 6  # the second batch's POST; mid-load
+        kill_at = 6 if protocol == "move" else 3  # mid-load; the second batch's request
 
         def kill(index: int, seen: Seen) -> Reply | None:
             writes = [s for s in proxy.seen if s.method != "GET" and "/query" not in s.path]
@@ -401,7 +417,7 @@ def test_a_server_killed_mid_push_then_restarted_gets_everything_on_the_next_pus
 
         with Proxy(first.url, kill) as proxy, pytest.raises(PushFailed) as failed:
             push(
-                proxied(first, proxy, protocol),
+                proxied(proxy, protocol, project),
                 project,
                 chunk_size=100,
                 batch_size=300,
@@ -413,7 +429,7 @@ def test_a_server_killed_mid_push_then_restarted_gets_everything_on_the_next_pus
     text = str(failed.value)
     assert "landed: " in text and "not landed: " in text and "push again" in text
     with oxigraph_server(location) as second:
-        again = push(update_url(second, protocol), project, backoff=fast())
+        again = push(update_url(second, protocol, project), project, backoff=fast())
         assert set(again.landed) >= set(report.not_landed)
         assert_store_holds_exactly_the_build(project, second)
         assert USER_GRAPH in remote_dataset(second)
@@ -438,7 +454,7 @@ def test_500_and_429_are_retried_with_backoff_honouring_retry_after(
     sleeps: list[float] = []
     with Proxy(server.url, flaky) as proxy:  # one graph a batch: gsp PUTs each graph
         push(
-            proxied(server, proxy, protocol),
+            proxied(proxy, protocol, project),
             project,
             chunk_size=100,
             batch_size=1,
@@ -448,6 +464,10 @@ def test_500_and_429_are_retried_with_backoff_honouring_retry_after(
     if protocol == "gsp":  # the same PUT, three times
         puts = [s for s in proxy.seen if s.method == "PUT"]
         assert puts[1].body == puts[2].body == puts[3].body
+    elif protocol == "update":  # the same drop-insert-record request, three times
+        writes = proxy.writes()
+        assert writes[1].body.startswith(b"DROP SILENT GRAPH") and b"INSERT DATA" in writes[1].body
+        assert writes[1].body == writes[2].body == writes[3].body
     else:  # INSERT DATA is never repeated as is: the temporary graph is dropped first
         writes = proxy.writes()
         assert writes[0].body.startswith(b"DROP SILENT GRAPH")
@@ -464,7 +484,7 @@ def test_graphs_travel_in_batches_with_one_record_update_each(
 ) -> None:
     """Few requests, not one per graph: the store pays for each transaction."""
     with Proxy(server.url) as proxy:
-        report = push(proxied(server, proxy, protocol), project, batch_size=1000, backoff=fast())
+        report = push(proxied(proxy, protocol, project), project, batch_size=1000, backoff=fast())
     assert len(report.landed) == 13
     writes = [s for s in proxy.seen if "/query" not in s.path]
     records = [s for s in writes if b"INSERT DATA { GRAPH <" + RECORD.encode() in s.body]
@@ -472,6 +492,8 @@ def test_graphs_travel_in_batches_with_one_record_update_each(
         posts = [s for s in writes if s.method == "POST" and s.path == "/store"]
         assert 1 < len(posts) < 13 and all(s.method != "PUT" for s in writes)
         assert len(records) <= len(posts) + 1
+    elif protocol == "update":  # each batch one request: drops, data, record
+        assert 1 < len(writes) < 13 and writes == records
     else:
         moves = [s for s in writes if s.body.startswith(b"MOVE")]
         assert 1 < len(moves) < 13 and moves == records
@@ -492,7 +514,7 @@ def test_a_post_lost_on_the_way_back_is_sent_again_by_put_without_duplicates(
         return None
 
     with Proxy(server.url, lose_answer) as proxy:
-        report = push(proxied(server, proxy, "gsp"), project, backoff=fast())
+        report = push(proxied(proxy, "gsp", project), project, backoff=fast())
     assert len(report.landed) == 13
     assert len([s for s in proxy.seen if s.method == "POST" and s.path == "/store"]) == 1
     assert len([s for s in proxy.seen if s.method == "PUT"]) == 13
@@ -514,11 +536,19 @@ def test_a_store_url_that_takes_no_quads_gets_a_put_per_graph(
     assert_store_holds_exactly_the_build(project, server)
 
 
-def test_which_store_urls_take_quads() -> None:
+def test_which_stores_take_quads_and_apply_updates_atomically(tmp_path: Path) -> None:
     assert from_url("http://h:7878/store").post_quads  # Oxigraph
     assert from_url("http://h:3030/ds/data").post_quads  # Fuseki
     assert not from_url("http://h/repositories/R/rdf-graphs/service").post_quads  # GraphDB
     assert not from_url("http://h/sparql-graph-crud").post_quads  # Virtuoso
+    assert from_url("http://h:7878/update").atomic_updates  # Oxigraph, Fuseki
+    assert from_url("http://h/repositories/R/statements").atomic_updates  # GraphDB
+    assert not from_url("http://h/sparql").atomic_updates  # Virtuoso, Neptune: MOVE
+    write(
+        tmp_path / "newskg.toml", '[endpoints.x]\nupdate = "http://h/sparql"\natomic_updates = 1\n'
+    )
+    with pytest.raises(UsageError, match="atomic_updates must be true or false"):
+        resolve("x", tmp_path)
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
@@ -527,22 +557,26 @@ def test_a_400_stops_the_push_with_the_stores_message_and_the_graph(
 ) -> None:
     message = b"Parser error at line 3 column 7: unexpected token"
 
+    def is_data(seen: Seen) -> bool:
+        """A request carrying a graph's triples (not the push record's)."""
+        body = seen.body
+        return seen.method == "PUT" or (
+            b"INSERT DATA" in body and not body.startswith(b"DELETE {") and b"MOVE" not in body
+        )
+
     def refuse(index: int, seen: Seen) -> Reply | None:
-        is_data = seen.method == "PUT" or seen.body.startswith(b"INSERT DATA")
-        data = [s for s in proxy.seen if s.method == "PUT" or s.body.startswith(b"INSERT DATA")]
-        if is_data and len(data) == 2:
+        if is_data(seen) and len([s for s in proxy.seen if is_data(s)]) == 2:
             return 400, {"Content-Type": "text/plain"}, message
         return None
 
     with Proxy(server.url, refuse) as proxy, pytest.raises(PushFailed) as failed:
-        push(proxied(server, proxy, protocol), project, batch_size=1, backoff=fast())
+        push(proxied(proxy, protocol, project), project, batch_size=1, backoff=fast())
     text = str(failed.value)
     second_graph = f"<{BASE}graph/registry>"
     assert message.decode() in text and f"stopped at {second_graph}" in text
     assert failed.value.exit_code == 3
     assert failed.value.report.landed == [f"<{BASE}graph/build>"]
-    last = proxy.seen[-1]
-    assert last.method == "PUT" or last.body.startswith(b"INSERT DATA")  # nothing after
+    assert is_data(proxy.seen[-1])  # nothing after
 
 
 def test_an_unreachable_endpoint_is_one_line_with_exit_code_3(project: Path) -> None:

@@ -16,6 +16,9 @@ URLs, the protocol to push with, and where its credentials come from::
     # timeout = 60                        # seconds, for every request
     # post_quads = true                   # the store URL takes N-Quads of many graphs in one
     #                                     # POST (default: true for .../store and .../data)
+    # atomic_updates = true               # the store applies an update request as one
+    #                                     # transaction (default: true for .../update and
+    #                                     # .../statements: Oxigraph, Fuseki, GraphDB)
 
 Credentials never come from the command line or from newskg.toml itself (a file that
 gets committed): a URL with ``user:password@`` in it is refused.
@@ -36,6 +39,13 @@ Neptune   /sparql          /sparql                     /sparql                  
 A push with ``gsp`` POSTs the graphs a store does not hold yet together, as N-Quads, to
 the store URL: Oxigraph (``/store``) and Fuseki (``/ds/data``) take that; for other store
 URLs it is off unless a profile says ``post_quads = true``, and each graph gets a PUT.
+
+A push with ``update`` replaces each batch of graphs with one update request (``DROP``,
+``INSERT DATA``, and the push record) where the store applies an update request as one
+transaction (``atomic_updates``: Oxigraph, Fuseki and GraphDB do, and their update URLs
+end in ``/update`` or ``/statements``); elsewhere (``/sparql``: Virtuoso, Neptune, unless
+a profile says ``atomic_updates = true``) it loads fresh graphs and swaps them in with
+``MOVE``.
 
 A bare URL (``--endpoint http://...``) needs no profile: for ``gsp`` it is the store
 URL, and the query and update URLs are derived from it by these presets; for
@@ -61,10 +71,13 @@ from .stores.remote import check_endpoint, redact
 PROTOCOLS = ("gsp", "update")
 PROFILE_KEYS = frozenset(
     {"query", "update", "store", "protocol", "user_env", "password_env", "token_env", "netrc",
-     "timeout", "post_quads"}
+     "timeout", "post_quads", "atomic_updates"}
 )  # fmt: skip
 QUADS_STORES = ("/store", "/data")
 """Store URL path endings (Oxigraph's, Fuseki's) that take N-Quads of many graphs in a POST."""
+ATOMIC_UPDATES = ("/update", "/statements")
+"""Update URL path endings (Oxigraph's and Fuseki's, GraphDB's) of stores that apply an
+update request in one transaction."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +138,8 @@ class Endpoint:
     """What newskg worked out itself, to say so."""
     post_quads: bool = False
     """The store URL takes N-Quads of many graphs in one POST (one transaction)."""
+    atomic_updates: bool = False
+    """The store applies an update request in one transaction: all of it, or none."""
 
     def urls(self) -> list[str]:
         """Every URL the endpoint uses."""
@@ -196,6 +211,7 @@ def from_url(url: str, protocol: str | None = None) -> Endpoint:
                     "gsp",
                     derived=(f"query URL {q}", f"update URL {u}"),
                     post_quads=_posts_quads(url),
+                    atomic_updates=_atomic(u),
                 )
         raise UsageError(
             f"cannot tell the query and update URLs of the store URL {redact(url)}",
@@ -204,7 +220,15 @@ def from_url(url: str, protocol: str | None = None) -> Endpoint:
     for suffix, query in _UPDATE_SIBLINGS:
         if path.endswith(suffix):
             q = _with_path(url, path[: -len(suffix)] + query)
-            return Endpoint(redact(url), q, url, None, "update", derived=(f"query URL {q}",))
+            return Endpoint(
+                redact(url),
+                q,
+                url,
+                None,
+                "update",
+                derived=(f"query URL {q}",),
+                atomic_updates=_atomic(url),
+            )
     return Endpoint(redact(url), url, url, None, "update", derived=(f"query URL {url}",))
 
 
@@ -243,11 +267,26 @@ def _from_profile(name: str, table: Mapping[str, Any], protocol: str | None) -> 
         raise UsageError(f"{where}: user_env and password_env go together")
     timeout = float(table.get("timeout", DEFAULT_TIMEOUT))
     post_quads = table.get("post_quads", _posts_quads(store) if store else False)
-    if not isinstance(post_quads, bool):
-        raise UsageError(f"{where}: post_quads must be true or false")
+    atomic = table.get("atomic_updates", _atomic(update))
+    for key, flag in (("post_quads", post_quads), ("atomic_updates", atomic)):
+        if not isinstance(flag, bool):
+            raise UsageError(f"{where}: {key} must be true or false")
     return Endpoint(
-        name, query or update, update, store, chosen, auth, timeout, post_quads=post_quads
+        name,
+        query or update,
+        update,
+        store,
+        chosen,
+        auth,
+        timeout,
+        post_quads=post_quads,
+        atomic_updates=atomic,
     )
+
+
+def _atomic(update: str) -> bool:
+    """Whether an update URL is one of a store known to apply a request atomically."""
+    return urlsplit(update).path.rstrip("/").endswith(ATOMIC_UPDATES)
 
 
 def _posts_quads(store: str) -> bool:

@@ -15,12 +15,16 @@ push of thousands of graphs pays for.
   replaced with a PUT, which replaces it in one request and is retried on transient
   failures.  A store URL that does not take N-Quads (``post_quads = false`` in the
   profile: GraphDB, Virtuoso) gets a PUT per graph.
-- ``update``, SPARQL 1.1 Update, for stores without the Graph Store Protocol: each graph
-  of a batch is loaded into a fresh temporary graph with INSERT DATA (in requests of at
-  most ``chunk_size`` triples), the sizes are checked with one COUNT query, and the batch
-  is swapped in with one request of ``MOVE``s, so that readers never see half a graph.
-  INSERT DATA is not idempotent: after a transient failure the temporary graphs are
-  dropped and the batch loaded again from the start.
+- ``update``, SPARQL 1.1 Update, for stores without the Graph Store Protocol.  Where the
+  store applies an update request in one transaction (``atomic_updates``: Oxigraph,
+  Fuseki, GraphDB), a batch is one request: ``DROP SILENT GRAPH`` of each graph,
+  ``INSERT DATA`` of all of them, and the push record; replaying it gives the same
+  store, so it is retried.  Elsewhere each graph of a batch is loaded into a fresh
+  temporary graph with INSERT DATA (in requests of at most ``chunk_size`` triples), the
+  sizes are checked with one COUNT query, and the batch is swapped in with one request
+  of ``MOVE``s, so that readers never see half a graph.  INSERT DATA is not idempotent:
+  after a transient failure the temporary graphs are dropped and the batch loaded again
+  from the start.
 
 What was pushed is recorded in the store itself, in the graph ``{base}graph/push``: one
 triple ``<graph> nk:contentHash "sha-256"`` per graph, written by one update per batch
@@ -537,8 +541,32 @@ class _Pusher:
         """Replace a batch's graphs in the store, then record their hashes."""
         if self.endpoint.protocol == "gsp":
             self._gsp(batch)
+        elif self.endpoint.atomic_updates:
+            self._replace(batch)
         else:
             self._load_and_move(batch)
+
+    def _replace(self, batch: list[Loaded]) -> None:
+        """Drop the batch's graphs, insert them again and record their hashes, all in one
+        update request: where the store applies a request in one transaction, each graph
+        is replaced atomically and the record changes with it.  Running it twice gives the
+        same store, so it is retried on transient failures."""
+        drops = [
+            f"DROP SILENT GRAPH {_term(g.item.iri)}" if g.item.iri else "DROP SILENT DEFAULT"
+            for g in batch
+        ]
+        data = b"".join(
+            b"GRAPH %s {\n%s}\n" % (_term(g.item.iri).encode(), _body(g.lines))
+            if g.item.iri
+            else _body(g.lines)
+            for g in batch
+        )
+        record = self._recording([g.graph for g in batch])
+        steps = [*drops, "INSERT DATA {\n" + data.decode("utf-8") + "}", record]
+        text = " ;\n".join(steps)
+        self._write(text, idempotent=True)
+        for graph in batch:
+            self.progress.advance(graph.graph.count, graph.item.label)
 
     def _gsp(self, batch: list[Loaded]) -> None:
         """POST the graphs the store does not hold as N-Quads in one request (where the
