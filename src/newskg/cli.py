@@ -225,10 +225,15 @@ def docs_command(folder: Path) -> None:
     "--protocol",
     type=click.Choice(["gsp", "update"]),
     default=None,
-    help="gsp: PUT each graph with the SPARQL 1.1 Graph Store Protocol (idempotent); "
-    "update: load each graph into a fresh graph with INSERT DATA, check it, then MOVE "
-    "it in. Default: the profile's; for a URL, gsp when it is a store URL (/store, "
-    "/ds/data, .../rdf-graphs/service, /sparql-graph-crud), else update.",
+    help="gsp: the SPARQL 1.1 Graph Store Protocol: graphs the store does not hold yet "
+    "are POSTed together as N-Quads (Oxigraph's /store, Fuseki's /ds/data; post_quads in "
+    "a profile), the others replaced with a PUT each. update: SPARQL 1.1 Update: one "
+    "request per batch of graphs (DROP, INSERT DATA, the push record) where the store "
+    "applies a request atomically (an update URL ending in /update or /statements; "
+    "atomic_updates in a profile), else load fresh graphs, check them, then MOVE them in. "
+    "Either way graphs travel in batches of about 20,000 triples. Default: the "
+    "profile's; for a URL, gsp when it is a store URL (/store, /ds/data, "
+    ".../rdf-graphs/service, /sparql-graph-crud), else update.",
 )
 @click.option(
     "--default-graph",
@@ -245,8 +250,10 @@ def push_command(
     timeout: float | None,
 ) -> None:
     """Load the built graph into a triple store: replace the graphs that changed, drop the
-    graphs of deleted articles, never touch graphs newskg does not own. Credentials come
-    from the environment or ~/.netrc, never from the command line."""
+    graphs of deleted articles, never touch graphs newskg does not own. Digests of what
+    was pushed are cached in build/push-digests.json, so that a re-push of unchanged data
+    reads no triples. Credentials come from the environment or ~/.netrc, never from the
+    command line."""
     from .stores.push import push
 
     report = push(

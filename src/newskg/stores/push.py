@@ -82,8 +82,8 @@ TMP_GRAPH = "graph/push-tmp"
 DIGESTS_FILE = "push-digests.json"
 DEFAULT = "#default"
 """Suffix of the push record's subject that stands for the store's default graph."""
-NON_ARTICLE = "#build"
-"""The digest cache's key for the stamp of the graphs that are not an article's."""
+MANIFEST_KEY = "#manifest"
+"""The digest cache's entry for the hash of the manifest it was written under."""
 
 
 # -- the local side ------------------------------------------------------------------------
@@ -135,46 +135,65 @@ class DigestCache:
     for an article's graphs, a hash of its article's whole entry in the build manifest
     (with newskg's version and the base IRI), which the build rewrites whenever it maps
     the article again, whatever fields the entry holds; for the other graphs (registry,
-    build metadata, ontology), a hash of the whole manifest, which changes with any
-    change to the build."""
+    build metadata, ontology), a hash of the manifest's bytes, which change with any
+    change to the build.  The file also keeps that hash of the manifest it was written
+    under: while the manifest is byte for byte the same, every digest in it holds as it
+    is, and no key needs computing (a re-push of unchanged data reads the cache only)."""
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
-        self.keys: dict[str, str] = {}
         self.other = ""
         self.entries: dict[str, list[Any]] = {}
         self.found: dict[str, list[Any]] = {}
+        self.same = False
+        """The manifest is the one the cache was written under."""
+        self._head: list[Any] = []
+        self._articles: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._stamps: dict[str, str] = {}
         if folder is not None:
-            self._read_keys(folder)
+            self._read_manifest(folder)
             self.entries = _read_cache(folder)
+            self.same = bool(self.other) and self.entries.get(MANIFEST_KEY) == [self.other]
 
-    def _read_keys(self, folder: Path) -> None:
+    def _read_manifest(self, folder: Path) -> None:
         from ..pipeline import BuildDir
 
-        manifest = BuildDir(folder.parent).read_manifest()
+        try:
+            raw = BuildDir(folder.parent).manifest_path.read_bytes()
+            manifest = json.loads(raw)
+        except (OSError, ValueError):
+            return
+        if not isinstance(manifest, dict):
+            return
+        self.other = hashlib.sha256(raw).hexdigest()
+        self._head = [manifest.get("newskg"), manifest.get("base_iri")]
         entries = manifest.get("articles", {})
-        for entry in entries.values() if isinstance(entries, dict) else ():
-            if not isinstance(entry, dict) or not isinstance(entry.get("graphs"), list):
-                continue
-            stamp = [manifest.get("newskg"), manifest.get("base_iri"), entry]
-            key = _stamp(stamp)
-            self.keys.update(dict.fromkeys(map(str, entry["graphs"]), key))
-        self.other = _stamp(manifest) if manifest else ""
+        for article, entry in entries.items() if isinstance(entries, dict) else ():
+            if isinstance(entry, dict) and isinstance(entry.get("graphs"), list):
+                for graph in entry["graphs"]:
+                    self._articles[str(graph)] = (str(article), entry)
 
     def key(self, name: str) -> str:
         """What a graph's cached digest must have been made under ('' for none)."""
-        return self.keys.get(name, self.other)
+        found = self._articles.get(name)
+        if found is None:
+            return self.other
+        article, entry = found
+        if article not in self._stamps:
+            self._stamps[article] = _stamp([*self._head, entry])
+        return self._stamps[article]
 
     def get(self, name: str, key: str | None = None) -> LocalGraph | None:
         """The graph's digest and size from the cache, if made under `key` (by default,
-        the graph's own key)."""
-        key = self.key(name) if key is None else key
+        the graph's own key, which holds without a look while the manifest is the same)."""
         hit = self.entries.get(name)
-        if key and isinstance(hit, list) and len(hit) == 3 and hit[0] == key:
-            graph = LocalGraph(name if name != DEFAULT else None, str(hit[1]), int(hit[2]))
-            self.found[name] = hit
-            return graph
-        return None
+        if not (isinstance(hit, list) and len(hit) == 3 and hit[0]):
+            return None
+        trusted = key is None and self.same
+        if not trusted and hit[0] != (self.key(name) if key is None else key):
+            return None
+        self.found[name] = hit
+        return LocalGraph(name if name != DEFAULT else None, str(hit[1]), int(hit[2]))
 
     def put(self, name: str, graph: LocalGraph, key: str | None = None) -> None:
         """Remember a digest just computed."""
@@ -184,7 +203,11 @@ class DigestCache:
 
     def save(self) -> None:
         """Write the digests found or computed this time (nothing else: stale ones go)."""
-        if self.folder is not None and self.found != self.entries:
+        if self.folder is None:
+            return
+        if self.other:
+            self.found[MANIFEST_KEY] = [self.other]
+        if self.found != self.entries:
             from ..formats import atomic_output
 
             with atomic_output(self.folder / DIGESTS_FILE) as stream:
