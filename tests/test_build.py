@@ -369,17 +369,17 @@ def test_a_registry_change_remaps_only_the_articles_that_use_the_entry(project: 
 def test_nothing_changed_reads_no_fact_sheet(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import newskg.pipeline
+    import newskg.project
 
     build(project)
     read: list[str] = []
-    real = newskg.pipeline.load_article
+    real = newskg.project.load_article
 
     def counting(root: Path, path: Path, *args: object) -> object:
         read.append(path.stem)
         return real(root, path, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(newskg.pipeline, "load_article", counting)
+    monkeypatch.setattr(newskg.project, "load_article", counting)
     assert build(project).built == [] and read == []
     sheet = project / "data" / "articles" / f"{FIRST_ARTICLE}.yaml"
     sheet.write_text(sheet.read_text(encoding="utf-8") + "\n", encoding="utf-8")

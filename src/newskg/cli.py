@@ -102,7 +102,6 @@ def build_command(
     timings: bool,
 ) -> None:
     """Build data/ into build/: one graph file per article and an embedded store."""
-    from .exporting import export
     from .pipeline import build
 
     result = build(project, full=full, reason=reason, reason_timeout=timeout)
@@ -124,6 +123,8 @@ def build_command(
     for stage in result.stages if timings else []:
         click.echo(str(stage), err=True)
     if output is not None:
+        from .exporting import export  # not before: it loads the fact models
+
         used, count = export(
             output, syntax, root=root, rebuild=False, include_inferred=include_inferred
         )

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import hashlib
-import tomllib
 from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from .errors import DataErrors, Location, Problem, UsageError
-from .evidence import QuoteNotFound, Span, locate
+from .errors import DataErrors, Location, Problem
+from .evidence import QuoteNotFound, locate
 from .facts import (
     FACT_MODELS,
     ArticleSheet,
@@ -29,116 +27,24 @@ from .facts import (
     TimeSpec,
     suggest_slug,
 )  # fmt: skip
-from .timeexpr import ResolvedTime, parse_value, resolve_text
+from .layout import (  # noqa: F401 - re-exported: callers import them from here
+    ARTICLES_DIR,
+    CONFIG_FILE,
+    DEFAULT_BASE_IRI,
+    REGISTRY_FILE,
+    ArticleInput,
+    Project,
+    RegistryInput,
+    check_orphan_texts,
+    relative,
+    base_iri,
+    find_root,
+    orphan_text_warnings,
+    read_config,
+    sha256,
+)
+from .timeexpr import parse_value, resolve_text
 from .yamlio import YamlDocument, YamlPath, load_yaml, read_text_file
-
-DEFAULT_BASE_IRI = "https://example.org/newskg/"
-CONFIG_FILE = "newskg.toml"
-REGISTRY_FILE = "data/entities.yaml"
-ARTICLES_DIR = "data/articles"
-
-
-@dataclass
-class ArticleInput:
-    """One article, checked: its sheet, its text, where each piece of evidence stands."""
-
-    id: str
-    sheet: ArticleSheet
-    text: str
-    doc: YamlDocument
-    spans: dict[tuple[str, int], Span] = field(default_factory=dict)
-    times: dict[tuple[str, str], ResolvedTime] = field(default_factory=dict)
-    sources: dict[str, str] = field(default_factory=dict)
-    """Project-relative path of each source file -> its SHA-256."""
-
-    def fact(self, fact_id: str) -> FactBase:
-        """The fact with this id."""
-        return next(f for f in self.sheet.facts if f.id == fact_id)
-
-
-@dataclass
-class Project:
-    """A project folder read and checked: everything the mapping needs."""
-
-    root: Path
-    base_iri: str
-    entities: dict[str, Entity]
-    articles: list[ArticleInput]
-    registry_sources: dict[str, str]
-    warnings: list[Problem] = field(default_factory=list)
-    """Doubtful but not wrong: an article text without a fact sheet, say."""
-    entity_locations: dict[str, Location] = field(default_factory=dict)
-    """Where each entity is defined: its entry in the registry or in an article's sheet."""
-
-    def article(self, article_id: str) -> ArticleInput:
-        """The article with this id, or a usage error naming the known ones."""
-        for article in self.articles:
-            if article.id == article_id:
-                return article
-        known = [a.id for a in self.articles]
-        close = difflib.get_close_matches(article_id, known, n=1)
-        raise UsageError(
-            f"no article {article_id!r} in {self.root / ARTICLES_DIR}",
-            f"did you mean {close[0]!r}?" if close else "`newskg new` scaffolds one",
-        )
-
-
-def find_root(start: Path | None = None) -> Path:
-    """The project folder: `start` or the nearest parent that has data/ or newskg.toml."""
-    here = (start or Path.cwd()).resolve()
-    for candidate in (here, *here.parents):
-        if (candidate / CONFIG_FILE).is_file() or (candidate / REGISTRY_FILE).is_file():
-            return candidate
-    if start is not None:
-        return here
-    raise UsageError(
-        f"no newskg project here ({here}): no {REGISTRY_FILE} or {CONFIG_FILE} found",
-        "run from a project folder or pass --project DIR",
-    )
-
-
-def read_config(root: Path) -> dict[str, Any]:
-    """newskg.toml, or an empty configuration when there is none."""
-    path = root / CONFIG_FILE
-    if not path.is_file():
-        return {}
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise DataErrors(
-            [Problem(Location(CONFIG_FILE), f"cannot read the config: {exc}")]
-        ) from exc
-
-
-def base_iri(config: dict[str, Any]) -> str:
-    """The base IRI of the data's resources, from [project] base_iri; it must end in / or #."""
-    value = str(config.get("project", {}).get("base_iri", DEFAULT_BASE_IRI))
-    if not value.startswith(("http://", "https://")) or not value.endswith(("/", "#")):
-        raise DataErrors(
-            [
-                Problem(
-                    Location(CONFIG_FILE),
-                    f"base_iri {value!r} must be an http(s) IRI ending in '/' or '#'",
-                )
-            ]
-        )
-    return value
-
-
-def sha256(data: bytes) -> str:
-    """Hex SHA-256 of some bytes."""
-    return hashlib.sha256(data).hexdigest()
-
-
-@dataclass
-class RegistryInput:
-    """The registry, read and checked: what each article is checked and mapped against."""
-
-    entities: dict[str, Entity]
-    sources: dict[str, str]
-    ids: set[str] | None
-    """The ids it names (None when it cannot be read: references go unchecked)."""
-    locations: dict[str, Location]
 
 
 def load_registry(root: Path, problems: list[Problem]) -> RegistryInput:
@@ -159,13 +65,6 @@ def load_article(
     return _load_article(root, yaml_path, registry.ids, local_owner, problems)
 
 
-def orphan_text_warnings(root: Path) -> list[Problem]:
-    """Warnings for article texts that have no fact sheet."""
-    problems: list[Problem] = []
-    _check_orphan_texts(root, problems)
-    return problems
-
-
 def load_project(root: Path | None = None) -> Project:
     """Read and check a whole project; raise DataErrors listing every problem found."""
     root = find_root(root)
@@ -180,17 +79,13 @@ def load_project(root: Path | None = None) -> Project:
         article = _load_article(root, yaml_path, registry_ids, local_owner, problems)
         if article is not None:
             articles.append(article)
-    _check_orphan_texts(root, problems)
+    check_orphan_texts(root, problems)
     if any(p.severity == "error" for p in problems):
         raise DataErrors(problems)
     for article in articles:
         for index, entity in enumerate(article.sheet.entities):
             locations.setdefault(entity.id, article.doc.location(("entities", index, "id")))
     return Project(root, base, entities, articles, registry_sources, problems, locations)
-
-
-def _rel(root: Path, path: Path) -> str:
-    return path.relative_to(root).as_posix()
 
 
 def _load_registry(
@@ -261,7 +156,7 @@ def _load_article(
     local_owner: dict[str, str],
     problems: list[Problem],
 ) -> ArticleInput | None:
-    display = _rel(root, yaml_path)
+    display = relative(root, yaml_path)
     text_path = yaml_path.with_suffix(".txt")
     doc, found = load_yaml(yaml_path, display)
     problems.extend(found)
@@ -283,12 +178,12 @@ def _load_article(
         problems.append(
             Problem(
                 Location(display, 1, 1),
-                f"the article text {_rel(root, text_path)} is missing",
+                f"the article text {relative(root, text_path)} is missing",
                 "put the article's text beside its fact sheet, byte for byte",
             )
         )
         return None
-    text, found = read_text_file(text_path, _rel(root, text_path))
+    text, found = read_text_file(text_path, relative(root, text_path))
     problems.extend(found)
     if text is None:
         return None
@@ -317,22 +212,9 @@ def _load_article(
     _check_facts(article, known if registry is not None else None, problems)
     article.sources = {
         display: sha256(yaml_path.read_bytes()),
-        _rel(root, text_path): sha256(text_path.read_bytes()),
+        relative(root, text_path): sha256(text_path.read_bytes()),
     }
     return article if len(problems) == before else None
-
-
-def _check_orphan_texts(root: Path, problems: list[Problem]) -> None:
-    for text_path in sorted((root / ARTICLES_DIR).glob("*.txt")):
-        if not text_path.with_suffix(".yaml").is_file():
-            problems.append(
-                Problem(
-                    Location(_rel(root, text_path)),
-                    "an article text without a fact sheet",
-                    f"`newskg new {text_path.stem} --text ...` scaffolds one",
-                    severity="warning",
-                )
-            )
 
 
 def fact_refs(fact: FactBase) -> Iterator[tuple[YamlPath, str]]:

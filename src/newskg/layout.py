@@ -1,0 +1,158 @@
+"""The layout of a project folder, its configuration, and the records read from it.
+
+Kept apart from :mod:`newskg.project`, which reads and checks fact sheets with pydantic:
+a build that finds nothing changed needs only these, and must not pay for building the
+fact models (most of a second).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import DataErrors, Location, Problem, UsageError
+
+if TYPE_CHECKING:
+    from .evidence import Span
+    from .facts import ArticleSheet, Entity, FactBase
+    from .timeexpr import ResolvedTime
+    from .yamlio import YamlDocument
+
+DEFAULT_BASE_IRI = "https://example.org/newskg/"
+CONFIG_FILE = "newskg.toml"
+REGISTRY_FILE = "data/entities.yaml"
+ARTICLES_DIR = "data/articles"
+
+
+@dataclass
+class ArticleInput:
+    """One article, checked: its sheet, its text, where each piece of evidence stands."""
+
+    id: str
+    sheet: ArticleSheet
+    text: str
+    doc: YamlDocument
+    spans: dict[tuple[str, int], Span] = field(default_factory=dict)
+    times: dict[tuple[str, str], ResolvedTime] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    """Project-relative path of each source file -> its SHA-256."""
+
+    def fact(self, fact_id: str) -> FactBase:
+        """The fact with this id."""
+        return next(f for f in self.sheet.facts if f.id == fact_id)
+
+
+@dataclass
+class Project:
+    """A project folder read and checked: everything the mapping needs."""
+
+    root: Path
+    base_iri: str
+    entities: dict[str, Entity]
+    articles: list[ArticleInput]
+    registry_sources: dict[str, str]
+    warnings: list[Problem] = field(default_factory=list)
+    """Doubtful but not wrong: an article text without a fact sheet, say."""
+    entity_locations: dict[str, Location] = field(default_factory=dict)
+    """Where each entity is defined: its entry in the registry or in an article's sheet."""
+
+    def article(self, article_id: str) -> ArticleInput:
+        """The article with this id, or a usage error naming the known ones."""
+        for article in self.articles:
+            if article.id == article_id:
+                return article
+        known = [a.id for a in self.articles]
+        close = difflib.get_close_matches(article_id, known, n=1)
+        raise UsageError(
+            f"no article {article_id!r} in {self.root / ARTICLES_DIR}",
+            f"did you mean {close[0]!r}?" if close else "`newskg new` scaffolds one",
+        )
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The project folder: `start` or the nearest parent that has data/ or newskg.toml."""
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / CONFIG_FILE).is_file() or (candidate / REGISTRY_FILE).is_file():
+            return candidate
+    if start is not None:
+        return here
+    raise UsageError(
+        f"no newskg project here ({here}): no {REGISTRY_FILE} or {CONFIG_FILE} found",
+        "run from a project folder or pass --project DIR",
+    )
+
+
+def read_config(root: Path) -> dict[str, Any]:
+    """newskg.toml, or an empty configuration when there is none."""
+    path = root / CONFIG_FILE
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise DataErrors(
+            [Problem(Location(CONFIG_FILE), f"cannot read the config: {exc}")]
+        ) from exc
+
+
+def base_iri(config: dict[str, Any]) -> str:
+    """The base IRI of the data's resources, from [project] base_iri; it must end in / or #."""
+    value = str(config.get("project", {}).get("base_iri", DEFAULT_BASE_IRI))
+    if not value.startswith(("http://", "https://")) or not value.endswith(("/", "#")):
+        raise DataErrors(
+            [
+                Problem(
+                    Location(CONFIG_FILE),
+                    f"base_iri {value!r} must be an http(s) IRI ending in '/' or '#'",
+                )
+            ]
+        )
+    return value
+
+
+def sha256(data: bytes) -> str:
+    """Hex SHA-256 of some bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class RegistryInput:
+    """The registry, read and checked: what each article is checked and mapped against."""
+
+    entities: dict[str, Entity]
+    sources: dict[str, str]
+    ids: set[str] | None
+    """The ids it names (None when it cannot be read: references go unchecked)."""
+    locations: dict[str, Location]
+    digests: dict[str, str] = field(default_factory=dict)
+    """A hash of each entry, when a build has worked them out (kept with the registry's
+    cache, so that a build after one article changed does not hash them all again)."""
+
+
+def orphan_text_warnings(root: Path) -> list[Problem]:
+    """Warnings for article texts that have no fact sheet."""
+    problems: list[Problem] = []
+    check_orphan_texts(root, problems)
+    return problems
+
+
+def relative(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def check_orphan_texts(root: Path, problems: list[Problem]) -> None:
+    for text_path in sorted((root / ARTICLES_DIR).glob("*.txt")):
+        if not text_path.with_suffix(".yaml").is_file():
+            problems.append(
+                Problem(
+                    Location(relative(root, text_path)),
+                    "an article text without a fact sheet",
+                    f"`newskg new {text_path.stem} --text ...` scaffolds one",
+                    severity="warning",
+                )
+            )
