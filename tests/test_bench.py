@@ -110,6 +110,18 @@ def test_anchored_tasks_have_an_anchor_and_a_ratio(records: list[dict[str, Any]]
     assert "note" in store_load
 
 
+def test_the_build_reports_its_own_stages_and_the_store_load_apart(
+    records: list[dict[str, Any]],
+) -> None:
+    tasks = _by_task(records)
+    build, load = tasks["build"], tasks["build:store-load"]
+    assert "own stages" in build["note"]
+    assert build["peak_rss_mb"] > 0
+    assert load["median_s"] is not None and load["median_s"] > 0
+    assert load["peak_rss_mb"] is not None and load["peak_rss_mb"] > 0
+    assert load["anchor"] == "oxigraph load"
+
+
 def test_queries_count_rows(records: list[dict[str, Any]]) -> None:
     tasks = _by_task(records)
     assert tasks["query:people"]["rows"] > 0  # the entity is one the corpus speaks of
