@@ -70,10 +70,11 @@ class Table:
 
 def as_table(answer: Answer) -> Table:
     """The answer's solutions as a Table."""
-    solutions = parse_query_results(answer.data, format=QueryResultsFormat.JSON)
-    assert isinstance(solutions, QuerySolutions)
-    columns = [v.value for v in solutions.variables]
-    return Table(columns, [[row[c] for c in columns] for row in solutions])
+    with answer.open() as stream:
+        solutions = parse_query_results(stream, format=QueryResultsFormat.JSON)
+        assert isinstance(solutions, QuerySolutions)
+        columns = [v.value for v in solutions.variables]
+        return Table(columns, [[row[c] for c in columns] for row in solutions])
 
 
 def ask_value(answer: Answer) -> bool:
@@ -133,9 +134,16 @@ def write_answer(answer: Answer, fmt: str, stream: IO[bytes], prefixes: dict[str
         else:
             stream.write(b"true\n" if ask_value(answer) else b"false\n")
         return
-    if fmt in {"json", "xml", "csv", "tsv"}:
-        result = parse_query_results(answer.data, format=QueryResultsFormat.JSON)
-        result.serialize(stream, _PYOX[fmt])
+    if fmt == "json":  # the answer is already SPARQL Results JSON: copy it as it is
+        import shutil
+
+        with answer.open() as source:
+            shutil.copyfileobj(source, stream, 1 << 20)
+        return
+    if fmt in {"xml", "csv", "tsv"}:  # converted in Rust as it is read, never all in memory
+        with answer.open() as source:
+            result = parse_query_results(source, format=QueryResultsFormat.JSON)
+            result.serialize(stream, _PYOX[fmt])
         return
     table = as_table(answer)
     text = _markdown(table, prefixes) if fmt == "markdown" else render_table(table, prefixes)

@@ -7,14 +7,27 @@ formatting downstream cannot tell them apart, and the same data gives the same r
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
 
 
 @dataclass(frozen=True)
 class Answer:
-    """A query's answer in a neutral form."""
+    """A query's answer in a neutral form: in memory, or in a file when it is large, so
+    that writing it out streams instead of holding every row."""
 
     form: str
     """SELECT, ASK, CONSTRUCT or DESCRIBE."""
-    data: bytes
+    body: bytes | Path
     """SPARQL Results JSON (SELECT, ASK) or N-Triples (CONSTRUCT, DESCRIBE)."""
+
+    @property
+    def data(self) -> bytes:
+        """The whole answer as bytes."""
+        return self.body if isinstance(self.body, bytes) else self.body.read_bytes()
+
+    def open(self) -> IO[bytes]:
+        """The answer as a binary stream, read as it goes."""
+        return io.BytesIO(self.body) if isinstance(self.body, bytes) else self.body.open("rb")

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import tempfile
 import traceback
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +45,18 @@ def graph_names(store_path: Path) -> set[str]:
         del store
 
 
+def missing_graphs(store_path: Path, graphs: set[str]) -> set[str]:
+    """The graphs of `graphs` that the store does not hold: asked one by one, since
+    listing every named graph takes a second at ten thousand articles."""
+    if not graphs:
+        return set()
+    store = Store.read_only(str(store_path))
+    try:
+        return {g for g in graphs if not store.contains_named_graph(NamedNode(g))}
+    finally:
+        del store
+
+
 def _answer(store_path: str, text: str, bindings: dict[str, Term], form: str, out: str) -> None:
     """In the child: run the query and write its answer (or its error) to `out`."""
     try:
@@ -71,8 +85,9 @@ def query_embedded(
 ) -> Answer:
     """Run a query on the on-disk store, stopping it after `timeout` seconds."""
     context = multiprocessing.get_context("fork")
-    with tempfile.TemporaryDirectory(prefix="newskg-query-") as tmp:
-        out = str(Path(tmp) / "answer")
+    folder = tempfile.mkdtemp(prefix="newskg-query-")
+    out = str(Path(folder) / "answer")
+    try:
         child = context.Process(target=_answer, args=(str(store_path), text, bindings, form, out))
         child.start()
         child.join(timeout)
@@ -96,4 +111,10 @@ def query_embedded(
             )
         if child.exitcode != 0 or not Path(out).is_file():
             raise StoreError(f"the query process ended with code {child.exitcode}")
-        return Answer(form, Path(out).read_bytes())
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    # the answer stays in its file, read as it is written out, and goes with the Answer
+    answer = Answer(form, Path(out))
+    weakref.finalize(answer, shutil.rmtree, folder, True)
+    return answer
