@@ -1,0 +1,115 @@
+"""newskg export of a whole corpus: the dataset as the store holds it, the union of the
+articles' own graphs and the registry as triples, byte for byte the same from two builds of
+the same data made in a different order and under a different hash seed, and written
+atomically."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from benchmarks.generate import generate
+from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse
+
+from newskg import build, export
+
+from .helpers import run_cli
+
+ARTICLES = 6
+BASE = "https://example.org/newskg/"
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("export") / "corpus"
+    generate(root, ARTICLES, seed=3)
+    build(root)
+    return root
+
+
+def _export_in_a_fresh_process(root: Path, output: Path, seed: str) -> None:
+    """`newskg export` as a user runs it, under a given PYTHONHASHSEED."""
+    env = {**os.environ, "PYTHONHASHSEED": seed}
+    newskg = Path(sys.executable).parent / "newskg"
+    subprocess.run(
+        [str(newskg), "export", "--project", str(root), "-o", str(output)],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
+
+
+def _store_quads(root: Path) -> set[Quad]:
+    store = Store.read_only(str(root / "build" / "store"))
+    try:
+        return set(store)
+    finally:
+        del store
+
+
+def test_nquads_are_the_whole_dataset(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "all.nq"
+    used, count = export(str(out), root=corpus)
+    quads = set(parse(path=str(out), format=RdfFormat.N_QUADS))
+    assert used.name == "nquads" and count == len(quads) == len(_store_quads(corpus))
+    assert quads == _store_quads(corpus)
+
+
+def test_turtle_is_the_union_of_the_articles_own_graphs_and_the_registry(
+    corpus: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "all.ttl"
+    _, count = export(str(out), root=corpus)
+    triples = {q.triple for q in parse(path=str(out), format=RdfFormat.TURTLE)}
+    own = {
+        q.triple
+        for q in _store_quads(corpus)
+        if isinstance(q.graph_name, NamedNode)
+        and (
+            q.graph_name.value.startswith(BASE + "id/article/")
+            or q.graph_name.value == BASE + "graph/registry"
+        )
+    }
+    assert triples == own and count == len(own)
+    claims = {q.triple for q in _store_quads(corpus) if "/id/claim/" in str(q.graph_name)}
+    assert claims - own, "the claims' graphs hold statements of their own, left out here"
+
+
+@pytest.mark.parametrize("name", ["all.nq", "all.ttl", "all.nq.gz"])
+def test_two_builds_of_the_same_data_export_the_same_bytes(
+    corpus: Path, tmp_path: Path, name: str
+) -> None:
+    # a second project with the same data, built on its own (two workers load the store
+    # in whatever order they finish); each export under another hash seed
+    other = tmp_path / "other"
+    shutil.copytree(corpus / "data", other / "data")
+    build(other)
+    first, second = tmp_path / f"1-{name}", tmp_path / f"2-{name}"
+    _export_in_a_fresh_process(corpus, first, "1")
+    _export_in_a_fresh_process(other, second, "2")
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_a_failed_export_leaves_the_previous_file(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "all.nq"
+    out.write_bytes(b"previous\n")
+    # an unknown syntax fails before anything is written; the file stays as it was
+    assert run_cli("export", "--project", str(corpus), "-o", str(out), "--format", "nope") != 0
+    assert out.read_bytes() == b"previous\n"
+    assert run_cli("export", "--project", str(corpus), "-o", str(out)) == 0
+    assert out.read_bytes() != b"previous\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["all.nq"], "no temporary file left"
+
+
+def test_one_article_is_still_sorted_as_its_graph_file(corpus: Path, tmp_path: Path) -> None:
+    article = sorted((corpus / "data" / "articles").glob("*.yaml"))[0].stem
+    out = tmp_path / "one.nq"
+    export(str(out), root=corpus, article=article)
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines and all(f"/{article}" in line.rsplit(" <", 1)[-1] for line in lines)
