@@ -180,11 +180,7 @@ def _progress(quiet: bool) -> Iterator[Step]:
     """Rich progress bars on stderr for the steps, unless stderr is not a terminal or
     the caller wants quiet; bars vanish when done."""
     if quiet or not sys.stderr.isatty():
-
-        def silent(label: str, items: Iterable[Any], total: int) -> Iterator[Any]:
-            yield from items
-
-        yield silent
+        yield _silent
         return
     from rich.console import Console
     from rich.progress import Progress
@@ -199,6 +195,50 @@ def _progress(quiet: bool) -> Iterator[Step]:
             bars.remove_task(task)
 
         yield step
+
+
+def _silent(label: str, items: Iterable[Any], total: int) -> Iterator[Any]:
+    yield from items
+
+
+class _Forked:
+    """A function run in a forked child (the second core), its result pickled back."""
+
+    def __init__(self, func: Callable[..., Any], *args: Any) -> None:
+        import multiprocessing
+        import tempfile
+
+        self._tmp = tempfile.TemporaryDirectory(prefix="newskg-check-")
+        self._out = Path(self._tmp.name) / "result.pickle"
+        self._child = multiprocessing.get_context("fork").Process(
+            target=_forked_child, args=(func, args, str(self._out))
+        )
+        self._child.start()
+
+    def result(self) -> Any:
+        import pickle
+
+        self._child.join()
+        try:
+            if self._child.exitcode != 0 or not self._out.is_file():
+                raise RuntimeError(f"a check's child process failed (exit {self._child.exitcode})")
+            return pickle.loads(self._out.read_bytes())  # our own child's file
+        finally:
+            self._tmp.cleanup()
+
+
+def _forked_child(func: Callable[..., Any], args: tuple[Any, ...], out: str) -> None:
+    import os
+    import pickle
+
+    try:
+        Path(out).write_bytes(pickle.dumps(func(*args)))
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+        os._exit(1)
+    os._exit(0)
 
 
 # -- one run of the graph checks ---------------------------------------------------------------
@@ -222,6 +262,7 @@ class Run:
         self.stored = stored
         self.timeout = timeout
         self.step = step
+        self.wanted: set[str] = set()
         self.mint = Minter(manifest["base_iri"])
         self.prefixes = self.mint.prefixes()
         self.registry_graph = self.mint.graph("registry")
@@ -240,23 +281,40 @@ class Run:
         graphs = [self.registry_graph.value, ONTOLOGY_IRI]
         for unit in units:
             graphs += self.manifest["articles"].get(unit, {}).get("graphs", [])
-        store.extend(
-            q for g in graphs for q in disk.quads_for_pattern(None, None, None, NamedNode(g))
-        )
+        for name in graphs:  # in bulk: copying quad by quad through Python took seconds
+            graph = NamedNode(name)
+            data = disk.dump(format=RdfFormat.N_TRIPLES, from_graph=graph)
+            store.load(data, format=RdfFormat.N_TRIPLES, to_graph=graph)
         del disk
         return self._units(store, units, None)
 
     def _units(self, store: Store, units: list[str], store_path: Path | None) -> dict[str, _Unit]:
         found: dict[str, _Unit] = {u: _Unit() for u in units}
+        self.wanted = set(units)  # findings of other units are not located, only dropped
 
         def give(unit: str, finding: Finding) -> None:
             if unit in found:
                 found[unit].findings.append(finding)
 
+        if store_path is None:
+            self._consistency(store, units, found)
+        else:  # on the other core: reading the articles' statements out of the store is slow
+            owl = _Forked(self._consistency_child, store_path, units)
         self._shacl(store, give)
-        self._consistency(store, units, found)
         self._stored_checks(store, store_path, give)
+        if store_path is not None:
+            for unit, (own, clashes_found) in owl.result().items():
+                found[unit].own = own
+                found[unit].findings += clashes_found
         return found
+
+    def _consistency_child(
+        self, store_path: Path, units: list[str]
+    ) -> dict[str, tuple[int, list[Finding]]]:
+        found = {u: _Unit() for u in units}
+        self.step = _silent
+        self._consistency(Store.read_only(str(store_path)), units, found)
+        return {u: (f.own, f.findings) for u, f in found.items()}
 
     def owner(self, store: Store, iri: str, prop: str | None = None, value: Any = None) -> str:
         """The unit a finding about `iri` belongs to: the article its IRI names, else the
@@ -291,6 +349,8 @@ class Run:
                     iter(parse(f"<x:s> <x:p> {result.value} .", format=RdfFormat.N_TRIPLES))
                 ).object
             unit = self.owner(store, result.focus, result.path, value)
+            if unit not in self.wanted:
+                continue
             article = unit or None
             fallback = None
             if article is not None and (sheet := self.locator.article(article)) is not None:
@@ -314,12 +374,8 @@ class Run:
                 triples = [t for ts in registry.values() for t in ts]
                 found[unit].own = len(triples)
             else:
-                graph = self.mint.article(unit)
-                triples = [
-                    _plain(q)
-                    for q in store.quads_for_pattern(None, None, None, graph)
-                    if isinstance(q.subject, NamedNode)
-                ]
+                data = store.dump(format=RdfFormat.N_TRIPLES, from_graph=self.mint.article(unit))
+                triples = _iri_triples(data or b"")
                 found[unit].own = len(triples)
                 named = {t[0] for t in triples} | {t[2] for t in triples}
                 triples += [t for iri in sorted(named & registry.keys()) for t in registry[iri]]
@@ -334,12 +390,27 @@ class Run:
             severity = check.severity or "error"
             for row in _rows(store, store_path, check, self.timeout):
                 iris = [t.value for t in row if isinstance(t, NamedNode)]
-                origins = ((i, self.locator.origin(i)) for i in iris)
-                first = next(((i, o) for i, o in origins if o is not None), None)
-                where = first[1].location if first else Location(str(check.path.name))
-                unit = self.owner(store, first[0]) if first else REGISTRY
+                ours = [i for i in iris if self.locator.article_of(i) or self.locator.entity_id(i)]
+                unit = self.owner(store, ours[0]) if ours else REGISTRY
+                if unit not in self.wanted:
+                    continue
+                origins = (self.locator.origin(i) for i in iris)
+                first = next((o for o in origins if o is not None), None)
+                where = first.location if first else Location(str(check.path.name))
                 shown = ", ".join(short(t, self.prefixes) for t in row if t is not None)
                 give(unit, Finding(severity, where, f"{check.title}: {shown}", "", check.name))
+
+
+def _iri_triples(ntriples: bytes) -> list[Triple]:
+    """The triples with an IRI subject, from N-Triples, a literal object as ''.  Reading
+    the text Oxigraph writes is several times faster than a Python object per quad."""
+    triples = []
+    for line in ntriples.decode().splitlines():
+        if not line.startswith("<"):
+            continue
+        s, p, o = line.split(" ", 2)
+        triples.append((s[1:-1], p[1:-1], o[1 : o.index(">")] if o.startswith("<") else ""))
+    return triples
 
 
 def _plain(q: Quad) -> Triple:

@@ -96,7 +96,7 @@ class Locator:
         entity_id = self.entity_id(iri)
         if entity_id is None:
             return None
-        described = self._subject_fact(entity_id, article_hint)
+        described = self._subject_fact(entity_id, article_hint) if prop is not None else None
         if described is not None and prop is not None:
             article, index, fact = described
             return Origin(
