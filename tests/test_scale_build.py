@@ -161,3 +161,27 @@ def test_a_progress_bar_on_a_terminal_and_none_with_quiet_or_in_a_pipe(corpus: P
         env={**os.environ, "NEWSKG_PROGRESS_DELAY": "0"},
     )
     assert "mapping" not in piped.stderr and "\x1b[" not in piped.stderr
+
+
+def _graph_files(root: Path) -> dict[str, bytes]:
+    folder = root / "build" / "graphs"
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in files}
+
+
+def test_an_incremental_build_writes_the_bytes_a_fresh_one_writes(corpus: Path) -> None:
+    newskg.build(corpus)
+    sheet = sorted((corpus / "data" / "articles").glob("*.yaml"))[7]
+    before = sheet.read_text(encoding="utf-8")
+    try:
+        sheet.write_text(before.replace("headline: ", "headline: Changed ", 1), "utf-8")
+        result = newskg.build(corpus)
+        assert result.built == [sheet.stem]
+        incremental, stored = _graph_files(corpus), _store_quads(corpus)
+        assert b"Changed " in incremental[f"articles/{sheet.stem}.trig"]
+        newskg.build(corpus, full=True)
+        assert _graph_files(corpus) == incremental
+        assert _store_quads(corpus) == stored
+    finally:
+        sheet.write_text(before, encoding="utf-8")
+        newskg.build(corpus)

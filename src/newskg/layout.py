@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,12 +54,12 @@ class Project:
 
     root: Path
     base_iri: str
-    entities: dict[str, Entity]
+    entities: Mapping[str, Entity]
     articles: list[ArticleInput]
     registry_sources: dict[str, str]
     warnings: list[Problem] = field(default_factory=list)
     """Doubtful but not wrong: an article text without a fact sheet, say."""
-    entity_locations: dict[str, Location] = field(default_factory=dict)
+    entity_locations: Mapping[str, Location] = field(default_factory=dict)
     """Where each entity is defined: its entry in the registry or in an article's sheet."""
 
     def article(self, article_id: str) -> ArticleInput:
@@ -124,11 +126,11 @@ def sha256(data: bytes) -> str:
 class RegistryInput:
     """The registry, read and checked: what each article is checked and mapped against."""
 
-    entities: dict[str, Entity]
+    entities: Mapping[str, Entity]
     sources: dict[str, str]
     ids: set[str] | None
     """The ids it names (None when it cannot be read: references go unchecked)."""
-    locations: dict[str, Location]
+    locations: Mapping[str, Location]
     digests: dict[str, str] = field(default_factory=dict)
     """A hash of each entry, when a build has worked them out (kept with the registry's
     cache, so that a build after one article changed does not hash them all again)."""
@@ -146,13 +148,24 @@ def relative(root: Path, path: Path) -> str:
 
 
 def check_orphan_texts(root: Path, problems: list[Problem]) -> None:
-    for text_path in sorted((root / ARTICLES_DIR).glob("*.txt")):
-        if not text_path.with_suffix(".yaml").is_file():
+    names = article_files(root)
+    for name in names:
+        stem = name.removesuffix(".txt")
+        if name.endswith(".txt") and f"{stem}.yaml" not in names:
             problems.append(
                 Problem(
-                    Location(relative(root, text_path)),
+                    Location(f"{ARTICLES_DIR}/{name}"),
                     "an article text without a fact sheet",
-                    f"`newskg new {text_path.stem} --text ...` scaffolds one",
+                    f"`newskg new {stem} --text ...` scaffolds one",
                     severity="warning",
                 )
             )
+
+
+def article_files(root: Path) -> dict[str, None]:
+    """The names in data/articles, sorted (as an ordered set): one directory listing
+    instead of a glob and a stat per file, which cost a second at 10,000 articles."""
+    try:
+        return dict.fromkeys(sorted(os.listdir(root / ARTICLES_DIR)))
+    except (FileNotFoundError, NotADirectoryError):
+        return {}

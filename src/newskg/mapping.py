@@ -336,9 +336,13 @@ def build_metadata_quads(mint: Minter, sources: dict[str, str]) -> list[Quad]:
         Quad(build, nk("newskgVersion"), Literal(__version__), graph),
         Quad(build, iri(PROV, "used"), NamedNode(ONTOLOGY_IRI), graph),
     ]
-    for path, digest in sources.items():
-        quads += source_quads(mint, path, digest)
-    return sorted_quads(quads)
+    # in the order of the paths, not sorted as quads: at 10,000 articles this graph has
+    # 80,000 statements, and a build that changed one article writes it again
+    ordered = sorted(sources.items())
+    quads += [Quad(build, iri(PROV, "used"), mint.source(path), graph) for path, _ in ordered]
+    for path, digest in ordered:
+        quads += source_quads(mint, path, digest)[1:]
+    return quads
 
 
 def source_quads(mint: Minter, path: str, digest: str) -> list[Quad]:

@@ -9,15 +9,17 @@ graphs of articles that are gone, so that build/ stays in step with data/.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store, parse, serialize
 
@@ -34,6 +36,7 @@ from .layout import (
     REGISTRY_FILE,
     Project,
     RegistryInput,
+    article_files,
     base_iri,
     find_root,
     orphan_text_warnings,
@@ -43,6 +46,8 @@ from .layout import (
 from .progress import progress
 from .resources import ontology_path
 from .vocab import ONTOLOGY_IRI, Minter, used_prefixes, used_prefixes_in
+
+T = TypeVar("T")
 
 BUILD_DIR = "build"
 MANIFEST = "manifest.json"
@@ -103,8 +108,9 @@ _SHARED: dict[str, Any] = {}
 def _stat(yaml_path: Path) -> list[int]:
     """Modification times and sizes of an article's two files: when they are as before,
     the files are taken as unchanged without being read (as git does)."""
-    text_path = yaml_path.with_suffix(".txt")
-    found = [yaml_path.stat(), *([text_path.stat()] if text_path.is_file() else [])]
+    found = [os.stat(yaml_path)]
+    with contextlib.suppress(FileNotFoundError):
+        found.append(os.stat(yaml_path.with_suffix(".txt")))
     return [n for st in found for n in (st.st_mtime_ns, st.st_size)]
 
 
@@ -126,7 +132,11 @@ def _cached_registry(root: Path, folder: BuildDir, problems: list[Problem]) -> R
     if digest and cache.is_file():
         try:
             stored_digest, registry = pickle.loads(cache.read_bytes())  # our own file, in build/
-            if stored_digest == digest and isinstance(registry, RegistryInput):
+            if (
+                stored_digest == digest
+                and isinstance(registry, RegistryInput)
+                and isinstance(registry.entities, Pickled)
+            ):
                 return registry
         except (pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
             pass
@@ -139,10 +149,54 @@ def _cache_registry(root: Path, folder: BuildDir, registry: RegistryInput) -> No
 
     path = root / REGISTRY_FILE
     if registry.entities and path.is_file():
+        kept = dataclasses.replace(
+            registry,
+            entities=Pickled.of(registry.entities),
+            locations=Pickled.of(registry.locations),
+        )
         with atomic_output(folder.path / "registry.pickle") as stream:
             stream.write(
-                pickle.dumps((_registry_hash(path), registry), protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dumps((_registry_hash(path), kept), protocol=pickle.HIGHEST_PROTOCOL)
             )
+
+
+class Pickled(Mapping[str, T]):
+    """A mapping whose values stay pickled one by one until asked for: a build that maps
+    one article unpickles the dozen registry entries it uses, not all 33,000 (which took
+    most of a second)."""
+
+    def __init__(self, blobs: dict[str, bytes]) -> None:
+        self._blobs = blobs
+        self._values: dict[str, T] = {}
+
+    @classmethod
+    def of(cls, values: Mapping[str, T]) -> Pickled[T]:
+        if isinstance(values, Pickled):
+            return values
+        import pickle
+
+        return cls(
+            {k: pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL) for k, v in values.items()}
+        )
+
+    def __getitem__(self, key: str) -> T:
+        if key not in self._values:
+            import pickle
+
+            self._values[key] = pickle.loads(self._blobs[key])  # our own file, in build/
+        return self._values[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._blobs
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._blobs)
+
+    def __len__(self) -> int:
+        return len(self._blobs)
+
+    def __reduce__(self) -> tuple[Any, ...]:  # to the workers: the blobs, not what was unpickled
+        return (Pickled, (self._blobs,))
 
 
 def _entry_digests(registry: RegistryInput) -> dict[str, str]:
@@ -267,6 +321,17 @@ def _ontology_quads() -> list[Quad]:
     )
 
 
+def _write_metadata(
+    folder: BuildDir, mint: Minter, quads: list[Quad], prefixes: dict[str, str]
+) -> None:
+    """The build metadata's file, in the order mapping makes it (see build_metadata_quads)."""
+    from .mapping import build_metadata_quads
+
+    vocabulary = build_metadata_quads(mint, {REGISTRY_FILE: ""})
+    with atomic_output(folder.path / GRAPHS_DIR / "build.trig") as stream:
+        serialize(quads, stream, RdfFormat.TRIG, prefixes=used_prefixes(vocabulary, prefixes))
+
+
 def _write_trig(path: Path, quads: list[Quad], prefixes: dict[str, str]) -> None:
     with atomic_output(path) as stream:
         serialize(quads, stream, RdfFormat.TRIG, prefixes=used_prefixes(quads, prefixes))
@@ -303,6 +368,13 @@ class BuildDir:
         )
         with atomic_output(self.manifest_path) as stream:
             stream.write(body.encode())
+
+    def article_files(self) -> set[str]:
+        """The names of the articles' graph files (one listing, not a stat per file)."""
+        try:
+            return set(os.listdir(self.path / GRAPHS_DIR / "articles"))
+        except (FileNotFoundError, NotADirectoryError):
+            return set()
 
     def article_file(self, article_id: str) -> Path:
         return self.path / GRAPHS_DIR / "articles" / f"{article_id}.trig"
@@ -353,7 +425,9 @@ def build(
         and registry_file.is_file()
         and manifest.get("registry") == _registry_hash(registry_file)
     )
-    paths = sorted((root / ARTICLES_DIR).glob("*.yaml"))
+    articles_dir = root / ARTICLES_DIR
+    paths = [articles_dir / n for n in article_files(root) if n.endswith(".yaml")]
+    graph_files = folder.article_files()
     entries: dict[str, Any] = {}
     changed: list[Path] = []
     for path in paths:  # without the registry: its entries matter only if it changed
@@ -361,7 +435,7 @@ def build(
         stat = _stat(path)
         if (
             entry
-            and folder.article_file(path.stem).is_file()
+            and f"{path.stem}.trig" in graph_files
             and (entry.get("stat") == stat or entry.get("files") == _files_hash(path))
         ):
             entries[path.stem] = entry if entry.get("stat") == stat else {**entry, "stat": stat}
@@ -552,7 +626,7 @@ def _commit(
     sources_hash = sha256(json.dumps(sorted(sources.items())).encode())
     delta: tuple[list[Quad], list[Quad]] | None = None
     if fresh or not manifest.get("sources"):
-        metadata = build_metadata_quads(mint, dict(sorted(sources.items())))
+        metadata = build_metadata_quads(mint, sources)
         own.append((folder.path / GRAPHS_DIR / "build.trig", mint.graph("build"), metadata))
     elif manifest.get("sources") != sources_hash:  # only the sources that changed
         before = dict(manifest.get("registry_sources", {}))
@@ -598,17 +672,16 @@ def _commit(
             for quad in delta[0]:
                 store.remove(quad)
             store.extend(delta[1])
-            metadata_graph = mint.graph("build")
-            _write_trig(
-                folder.path / GRAPHS_DIR / "build.trig",
-                graph_quads(store, metadata_graph.value),
-                prefixes,
-            )
-            counts[metadata_graph.value] = 4 + 4 * len(sources)
+            metadata = build_metadata_quads(mint, sources)
+            _write_metadata(folder, mint, metadata, prefixes)
+            counts[mint.graph("build").value] = len(metadata)
         for path, graph, quads in own:  # not through the loader, which relabels blank nodes
             _remove_graphs(store, [graph.value])
             store.extend(quads)
-            _write_trig(path, quads, prefixes)
+            if graph != mint.graph("build"):
+                _write_trig(path, quads, prefixes)
+            else:
+                _write_metadata(folder, mint, quads, prefixes)
             counts[graph.value] = len(quads)
         premises = _premises(entries, registry_hash, ontology_hash)
         inferred = _update_inferred(

@@ -27,7 +27,7 @@ from .facts import (
     TimeSpec,
     suggest_slug,
 )  # fmt: skip
-from .layout import (  # noqa: F401 - re-exported: callers import them from here
+from .layout import (
     ARTICLES_DIR,
     CONFIG_FILE,
     DEFAULT_BASE_IRI,
@@ -35,16 +35,36 @@ from .layout import (  # noqa: F401 - re-exported: callers import them from here
     ArticleInput,
     Project,
     RegistryInput,
-    check_orphan_texts,
-    relative,
     base_iri,
+    check_orphan_texts,
     find_root,
     orphan_text_warnings,
     read_config,
+    relative,
     sha256,
 )
 from .timeexpr import parse_value, resolve_text
 from .yamlio import YamlDocument, YamlPath, load_yaml, read_text_file
+
+__all__ = [  # with what layout.py holds, which callers import from here too
+    "ARTICLES_DIR",
+    "CONFIG_FILE",
+    "DEFAULT_BASE_IRI",
+    "REGISTRY_FILE",
+    "ArticleInput",
+    "Project",
+    "RegistryInput",
+    "base_iri",
+    "fact_refs",
+    "find_root",
+    "load_article",
+    "load_project",
+    "load_registry",
+    "orphan_text_warnings",
+    "read_config",
+    "sha256",
+    "time_fields",
+]
 
 
 def load_registry(root: Path, problems: list[Problem]) -> RegistryInput:
