@@ -536,6 +536,34 @@ def test_a_store_url_that_takes_no_quads_gets_a_put_per_graph(
     assert_store_holds_exactly_the_build(project, server)
 
 
+def test_a_graph_that_landed_before_its_batch_failed_is_named_and_sent_again(
+    project: Path, server: OxigraphServer
+) -> None:
+    """A batch's record follows its graphs: a graph PUT before the batch stopped is in
+    the store without a record; the report says it landed, and the next push resends it."""
+
+    def refuse(index: int, seen: Seen) -> Reply | None:
+        if seen.method == "PUT" and len([s for s in proxy.seen if s.method == "PUT"]) == 2:
+            return 400, {"Content-Type": "text/plain"}, b"no"
+        return None
+
+    with Proxy(server.url, refuse) as proxy:
+        write(
+            project / "newskg.toml",
+            f'[endpoints.plain]\nstore = "{proxy.url}/store"\nupdate = "{proxy.url}/update"\n'
+            f'query = "{proxy.url}/query"\npost_quads = false\n',
+        )
+        with pytest.raises(PushFailed) as failed:
+            push("plain", project, backoff=fast())
+        report = failed.value.report
+        assert report.landed == [f"<{BASE}graph/build>"] and len(report.not_landed) == 12
+        assert RECORD not in remote_dataset(server)  # nothing recorded: it will be resent
+        proxy.rule = None
+        again = push("plain", project, backoff=fast())
+    assert len(again.landed) == 13
+    assert_store_holds_exactly_the_build(project, server)
+
+
 def test_which_stores_take_quads_and_apply_updates_atomically(tmp_path: Path) -> None:
     assert from_url("http://h:7878/store").post_quads  # Oxigraph
     assert from_url("http://h:3030/ds/data").post_quads  # Fuseki

@@ -509,6 +509,7 @@ class _Pusher:
         self.record = mint.graph("push").value
         self.tmp = mint.graph("push-tmp").value
         self.progress = _Progress(0, False)
+        self.on_landed: Callable[[Loaded], None] = lambda graph: None
 
     # the record -------------------------------------------------------------------------
 
@@ -560,8 +561,15 @@ class _Pusher:
         joiner = "&" if "?" in store else "?"
         return store + joiner + ("default" if graph is None else "graph=" + quote(graph, safe=""))
 
+    def _landed(self, graph: Loaded, sent: bool = True) -> None:
+        """A graph is in the store (its record may follow): count it, and tell run()."""
+        if sent:
+            self.progress.advance(graph.graph.count, graph.item.label)
+        self.on_landed(graph)
+
     def send(self, batch: list[Loaded]) -> None:
-        """Replace a batch's graphs in the store, then record their hashes."""
+        """Replace a batch's graphs in the store, then record their hashes; each graph is
+        reported landed as soon as the store holds it."""
         if self.endpoint.protocol == "gsp":
             self._gsp(batch)
         elif self.endpoint.atomic_updates:
@@ -589,7 +597,7 @@ class _Pusher:
         text = " ;\n".join(steps)
         self._write(text, idempotent=True)
         for graph in batch:
-            self.progress.advance(graph.graph.count, graph.item.label)
+            self._landed(graph)
 
     def _gsp(self, batch: list[Loaded]) -> None:
         """POST the graphs the store does not hold as N-Quads in one request (where the
@@ -612,7 +620,7 @@ class _Pusher:
                     idempotent=False,
                 )
                 for graph in fresh:
-                    self.progress.advance(graph.graph.count, graph.item.label)
+                    self._landed(graph)
             except TransientError as error:  # it may have landed: PUT replaces either way
                 log.info(
                     "%s; sending %s again graph by graph",
@@ -629,7 +637,7 @@ class _Pusher:
                     {"Content-Type": "application/n-triples"},
                     idempotent=True,
                 )
-                self.progress.advance(graph.graph.count, graph.item.label)
+                self._landed(graph)
         self._write(self._recording([g.graph for g in batch]), idempotent=True)
 
     def _tmp(self, index: int) -> str:
@@ -656,6 +664,8 @@ class _Pusher:
                 ]
                 moves.append(self._recording([g.graph for g in batch]))
                 self._write(" ;\n".join(moves), idempotent=False)
+                for graph in batch:
+                    self._landed(graph, sent=False)  # counted chunk by chunk
                 return
             except TransientError as error:
                 attempt += 1
@@ -768,6 +778,13 @@ class _Pusher:
         guess = self._average(names, todo)
         total = sum(known) + guess * (len(todo) - len(known))
         self.progress = _Progress(total, progress)
+
+        def landed(graph: Loaded) -> None:
+            report.not_landed.remove(graph.item.label)
+            report.landed.append(graph.item.label)
+            report.triples += graph.graph.count
+
+        self.on_landed = landed
         with self.progress.running(), ThreadPoolExecutor(1) as reader:
             planned = batches(todo, self.batch_size, guess)
             # the next batch is read while the store loads this one
@@ -780,9 +797,6 @@ class _Pusher:
                 if index + 1 < len(planned):
                     ahead = reader.submit(self.load, planned[index + 1])
                 self._step(where, report, partial(self.send, loaded))
-                for graph in loaded:
-                    report.landed.append(report.not_landed.pop(0))
-                    report.triples += graph.graph.count
             for batch_names in _cut(stale, max(1, self.batch_size // 100)):
                 self._step(
                     _label([f"<{n}>" for n in batch_names]), report, partial(self.drop, batch_names)
