@@ -4,6 +4,7 @@ that try to leave the store."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -28,6 +29,7 @@ from newskg.results import as_table
 from .conftest import FIRST_ARTICLE, REPO
 from .helpers import run_cli
 from .servers import OxigraphServer, oxigraph_server
+from .test_push import Proxy, Reply, Seen
 
 BASE = "https://example.org/newskg/"
 ENT = BASE + "id/entity/"
@@ -496,19 +498,128 @@ def test_parameter_errors_name_the_querys_parameters(
     assert "did you mean 'lawsuits'" in capsys.readouterr().err
 
 
-def test_unreachable_endpoint_is_one_line_with_the_url_redacted(
+def test_unreachable_endpoint_is_one_line_with_exit_code_3(
     built: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from .servers import free_port
 
-    url = f"http://reader:s3cret@127.0.0.1:{free_port()}/sparql"
+    url = f"http://127.0.0.1:{free_port()}/sparql"
     assert (
         run_cli("query", "lawsuits", "--project", str(built), "--endpoint", url, "--timeout", "5")
         == 3
     )
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "s3cret" not in err
-    assert "***@127.0.0.1" in err and "cannot reach" in err
+    assert err.count("\n") == 1 and "cannot reach" in err and url in err
+
+
+def test_credentials_in_an_endpoint_url_are_refused_and_never_shown(
+    built: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from .servers import free_port
+
+    url = f"http://reader:s3cret@127.0.0.1:{free_port()}/sparql"
+    assert run_cli("query", "lawsuits", "--project", str(built), "--endpoint", url) == 2
+    err = capsys.readouterr().err
+    assert "s3cret" not in err and "***@127.0.0.1" in err and "refused" in err
+
+
+# -- endpoint profiles and credentials ---------------------------------------------------------
+
+USER, PASSWORD = "newskg-reader", "s3cret-Pa55"
+BASIC = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+
+
+@pytest.fixture
+def guarded(built: Path, tmp_path: Path) -> Path:
+    """A copy of the built project whose newskg.toml names a profile with Basic auth."""
+    root = tmp_path / "project"
+    shutil.copytree(built, root)
+    return root
+
+
+def _profile(root: Path, query_url: str) -> None:
+    (root / "newskg.toml").write_text(
+        f"""[endpoints.local]
+query = "{query_url}"
+update = "{query_url.rsplit("/", 1)[0]}/update"
+user_env = "TEST_NEWSKG_QUERY_USER"
+password_env = "TEST_NEWSKG_QUERY_PASSWORD"
+""",
+        encoding="utf-8",
+    )
+
+
+def _demand_basic(index: int, seen: Seen) -> Reply | None:
+    if seen.headers.get("Authorization") != BASIC:
+        return 401, {"WWW-Authenticate": 'Basic realm="store"'}, b"who are you?"
+    return None
+
+
+def test_a_profile_sends_its_credentials_and_gives_the_same_rows(
+    guarded: Path,
+    server: OxigraphServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("TEST_NEWSKG_QUERY_USER", USER)
+    monkeypatch.setenv("TEST_NEWSKG_QUERY_PASSWORD", PASSWORD)
+    with Proxy(server.url, _demand_basic) as proxy:
+        _profile(guarded, proxy.url + "/query")
+        for name in ("lawsuits", "people"):
+            assert _normalised(rows(guarded, name, endpoint="local")) == _normalised(
+                rows(guarded, name)
+            )
+        code = run_cli("query", "lawsuits", "--project", str(guarded), "--endpoint", "local")
+        out = capsys.readouterr().out
+        assert code == 0 and "Elon Musk" in out
+    assert proxy.seen and all(s.headers.get("Authorization") == BASIC for s in proxy.seen)
+
+
+def test_wrong_credentials_are_a_store_error_that_never_shows_them(
+    guarded: Path,
+    server: OxigraphServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("TEST_NEWSKG_QUERY_USER", USER)
+    monkeypatch.setenv("TEST_NEWSKG_QUERY_PASSWORD", "not-" + PASSWORD)
+    with Proxy(server.url, _demand_basic) as proxy:
+        _profile(guarded, proxy.url + "/query")
+        code = run_cli("query", "lawsuits", "--project", str(guarded), "--endpoint", "local")
+    err = capsys.readouterr().err
+    assert code == 3 and "401" in err and PASSWORD not in err
+    monkeypatch.delenv("TEST_NEWSKG_QUERY_PASSWORD")
+    assert run_cli("query", "lawsuits", "--project", str(guarded), "--endpoint", "local") == 2
+    assert "TEST_NEWSKG_QUERY_PASSWORD" in capsys.readouterr().err
+
+
+def test_an_unknown_profile_names_the_known_ones(
+    guarded: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _profile(guarded, "http://127.0.0.1:9/query")
+    assert run_cli("query", "lawsuits", "--project", str(guarded), "--endpoint", "remote") == 2
+    assert "profiles: local" in capsys.readouterr().err
+
+
+def test_credentials_never_follow_a_redirect_to_another_port(
+    guarded: Path,
+    listener: tuple[int, list[bytes]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    port, received = listener
+    monkeypatch.setenv("TEST_NEWSKG_QUERY_USER", USER)
+    monkeypatch.setenv("TEST_NEWSKG_QUERY_PASSWORD", PASSWORD)
+
+    def elsewhere(index: int, seen: Seen) -> Reply | None:
+        return 307, {"Location": f"http://127.0.0.1:{port}/query"}, b""
+
+    with Proxy("http://127.0.0.1:9", elsewhere) as proxy:
+        _profile(guarded, proxy.url + "/query")
+        code = run_cli("query", "lawsuits", "--project", str(guarded), "--endpoint", "local")
+    assert code == 3 and "redirected to another host" in capsys.readouterr().err
+    assert proxy.seen[0].headers.get("Authorization") == BASIC
+    assert not any(BASIC.encode() in r for r in received) and received == []
 
 
 def test_a_redirect_to_another_host_is_refused(

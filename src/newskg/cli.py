@@ -444,7 +444,9 @@ def _query_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--endpoint",
             default=None,
-            help="Run against this SPARQL 1.1 endpoint URL instead of the embedded store.",
+            help="Run against this endpoint instead of the embedded store: a profile of "
+            "newskg.toml (credentials from the environment variables or netrc it names) "
+            "or a SPARQL 1.1 query URL.",
         ),
         click.option(
             "--timeout",

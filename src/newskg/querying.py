@@ -151,9 +151,13 @@ def run(query: StoredQuery, given: dict[str, str], context: QueryContext) -> Ans
     bindings: dict[str, Term] = bind_parameters(query, given, context.prefixes, context.resolve_id)
     text = with_values(query.source, bindings)
     if context.endpoint is not None:
+        from .profiles import credentials, resolve
         from .stores.remote import query_remote
 
-        return query_remote(context.endpoint, text, info.form, context.timeout)
+        endpoint = resolve(context.endpoint, context.root)
+        return query_remote(
+            endpoint.query, text, info.form, context.timeout, credentials(endpoint), endpoint.name
+        )
     from .stores.embedded import missing_graphs, query_embedded
 
     assert context.store_path is not None

@@ -1,21 +1,26 @@
-"""Queries on a remote SPARQL 1.1 endpoint, over the protocol, with SPARQLWrapper.
+"""Queries on a remote SPARQL 1.1 endpoint, over the protocol.
 
-SPARQLWrapper sends requests with urllib, which follows redirects to any host (and
-forwards an Authorization header there); newskg's requests go through an opener that
-refuses a redirect to another host, and every request has a timeout.
+A query is one POST of `application/sparql-query`, sent by newskg's own
+:class:`~newskg.stores.http.HttpClient`: SPARQLWrapper sends with urllib, which follows a
+redirect to any host and forwards an Authorization header there, so it is not used for
+anything that may carry credentials.  The client refuses a redirect to another host, sends
+credentials only to the origins of the endpoint's own URLs, gives every request a timeout
+and retries a query (idempotent) on connection errors, 429 and 5xx.
 """
 
 from __future__ import annotations
 
-import urllib.error
 import urllib.request
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from pyoxigraph import RdfFormat, parse, serialize
 
 from ..errors import StoreError, UsageError
 from . import Answer
+
+if TYPE_CHECKING:
+    from .http import Credentials
 
 
 def redact(url: str) -> str:
@@ -55,40 +60,39 @@ def check_endpoint(url: str) -> str:
     return url
 
 
-def query_remote(endpoint: str, text: str, form: str, timeout: float) -> Answer:
-    """POST the query to the endpoint; answer in the same neutral form as the store."""
-    from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
+def query_remote(
+    endpoint: str,
+    text: str,
+    form: str,
+    timeout: float,
+    credentials: Credentials | None = None,
+    shown: str | None = None,
+) -> Answer:
+    """POST the query to the endpoint's query URL; answer in the same neutral form as the
+    embedded store.  `shown` names the endpoint in messages (a profile's name)."""
+    from .http import Backoff, HttpClient, TransientError
 
-    opener = urllib.request.build_opener(SameHostRedirects())
-
-    class Wrapper(SPARQLWrapper):
-        def _query(self) -> tuple[Any, str]:
-            return opener.open(self._createRequest(), timeout=timeout), self.returnFormat
-
-    wrapper = Wrapper(check_endpoint(endpoint), agent="newskg")
-    wrapper.setMethod(POST)
-    wrapper.setTimeout(int(max(1, timeout)))
-    wrapper.setQuery(text)
-    wrapper.setReturnFormat(JSON if form in {"SELECT", "ASK"} else TURTLE)
+    check_endpoint(endpoint)
+    client = HttpClient(credentials, timeout=timeout, backoff=Backoff(attempts=3))
+    accept = (
+        "application/sparql-results+json"
+        if form in {"SELECT", "ASK"}
+        else "application/n-triples, text/turtle;q=0.9"
+    )
+    headers = {"Content-Type": "application/sparql-query; charset=utf-8", "Accept": accept}
+    name = shown or client.redactor.url(endpoint)
     try:
-        response = wrapper.query().response
-        data = response.read()
-    except StoreError:
-        raise
-    except urllib.error.HTTPError as exc:
-        body = exc.read().decode("utf-8", "replace").strip().splitlines()
-        detail = body[0][:200] if body else exc.reason
-        raise StoreError(f"{redact(endpoint)} answered {exc.code}: {detail}") from exc
-    except (urllib.error.URLError, OSError, TimeoutError) as exc:
-        reason = getattr(exc, "reason", exc)
+        response = client.send("POST", endpoint, text.encode("utf-8"), headers, idempotent=True)
+    except TransientError as exc:
         raise StoreError(
-            f"cannot reach {redact(endpoint)}: {reason}",
-            "is the endpoint running and the URL right?",
+            f"cannot reach {name}: {exc.message}", "is the endpoint running and the URL right?"
         ) from exc
     if form in {"SELECT", "ASK"}:
-        return Answer(form, data)
+        return Answer(form, response.body)
+    kind = {k.lower(): v for k, v in response.headers.items()}.get("content-type", "")
+    syntax = RdfFormat.N_TRIPLES if "n-triples" in kind else RdfFormat.TURTLE
     try:
-        triples = list(parse(data, format=RdfFormat.TURTLE))
+        triples = list(parse(response.body, format=syntax))
     except SyntaxError as exc:
-        raise StoreError(f"{redact(endpoint)} sent Turtle that does not parse: {exc}") from exc
+        raise StoreError(f"{name} sent RDF that does not parse: {exc}") from exc
     return Answer(form, serialize(triples, format=RdfFormat.N_TRIPLES) or b"")
