@@ -869,3 +869,22 @@ def test_cli_push_help_says_what_a_bare_url_means(capsys: pytest.CaptureFixture[
     assert run_cli("push", "--help") == 0
     out = capsys.readouterr().out
     assert "derived" in out and "/store" in out and "netrc" in out
+
+
+# -- the benchmark ----------------------------------------------------------------------------
+
+
+def test_the_push_benchmark_measures_push_repush_and_update_against_one_post(
+    project: Path, tmp_path: Path
+) -> None:
+    from benchmarks.push import ANCHOR, push_records
+
+    records = push_records(project, 2, 1, work=tmp_path / "bench")
+    assert [r["task"] for r in records] == ["push", "repush", "push:update"]
+    for record in records:
+        assert record["median_s"] is not None and record.get("runs") == 1, record
+        assert "target" in record.get("note", ""), record
+    for record in (records[0], records[2]):
+        assert record.get("anchor") == ANCHOR and record.get("ratio") is not None, record
+    assert "anchor" not in records[1]
+    assert not (tmp_path / "bench" / "oxigraph-0-push").exists()  # the servers' stores go
