@@ -322,8 +322,17 @@ def registry_quads(project: Project) -> list[Quad]:
 
 
 def article_quads(project: Project, article: ArticleInput) -> list[Quad]:
-    """All quads of one article (its own graph and its claims' graphs), sorted."""
-    return sorted_quads(ArticleMapper(project, article).quads())
+    """All quads of one article (its own graph and its claims' graphs): by graph and
+    subject, rdf:type first, then in the order the mapper makes them.  The mapper walks
+    only lists and dicts, never sets, so that order depends on the fact sheet alone (the
+    build is tested byte for byte under several hash seeds); a full sort of every quad
+    took a fifth of an article's mapping time."""
+    unique = dict.fromkeys(ArticleMapper(project, article).quads())
+    return sorted(unique, key=_grouping_key)
+
+
+def _grouping_key(quad: Quad) -> tuple[str, str, bool]:
+    return (quad.graph_name.value, quad.subject.value, quad.predicate != A)  # type: ignore[union-attr]
 
 
 def build_metadata_quads(mint: Minter, sources: dict[str, str]) -> list[Quad]:

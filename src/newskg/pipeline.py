@@ -41,6 +41,7 @@ from .layout import (
     find_root,
     orphan_text_warnings,
     read_config,
+    relative,
     sha256,
 )
 from .progress import progress
@@ -219,7 +220,12 @@ def _files_hash(yaml_path: Path) -> str:
     """One hash of an article's two files."""
     text_path = yaml_path.with_suffix(".txt")
     text = text_path.read_bytes() if text_path.is_file() else b""
-    return sha256(sha256(yaml_path.read_bytes()).encode() + sha256(text).encode())
+    return _files_digest(sha256(yaml_path.read_bytes()), sha256(text))
+
+
+def _files_digest(sheet_digest: str, text_digest: str) -> str:
+    """One hash of an article's two files, from theirs."""
+    return sha256((sheet_digest + text_digest).encode())
 
 
 def _entries_digest(refs: Iterable[str], digests: dict[str, str]) -> str:
@@ -247,7 +253,10 @@ def _map_article(yaml_path: Path) -> ArticleOutcome:
     quads = article_quads(project, article)
     refs = sorted({e for e in _used_entities(article) if e in registry.entities})
     entry = {
-        "files": _files_hash(yaml_path),
+        "files": _files_digest(  # as _files_hash gives, without reading the files again
+            article.sources[relative(root, yaml_path)],
+            article.sources[relative(root, yaml_path.with_suffix(".txt"))],
+        ),
         "stat": _stat(yaml_path),
         "quads": len(quads),
         "refs": refs,

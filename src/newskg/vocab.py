@@ -7,6 +7,7 @@ ids and fact ids, never from counters, so they stay stable when facts are added.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -74,11 +75,13 @@ def used_prefixes_in(nquads: bytes, table: dict[str, str]) -> dict[str, str]:
     return {name: ns for name, ns in table.items() if f"<{ns}".encode() in nquads}
 
 
+@functools.cache  # terms are immutable: made once, not for every statement
 def nk(local: str) -> NamedNode:
     """A term of the newskg ontology."""
     return NamedNode(NK + local)
 
 
+@functools.cache
 def iri(namespace: str, local: str) -> NamedNode:
     """A term of a standard vocabulary."""
     return NamedNode(namespace + local)
