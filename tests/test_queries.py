@@ -20,7 +20,7 @@ import pytest
 from pyoxigraph import Literal, NamedNode, QueryResultsFormat, RdfFormat, parse, parse_query_results
 
 from newskg import build, export
-from newskg.errors import UsageError
+from newskg.errors import DataErrors, UsageError
 from newskg.project import load_project
 from newskg.queries import catalogue
 from newskg.querying import open_context, run, stored
@@ -667,3 +667,21 @@ def test_a_long_query_is_stopped_at_the_timeout(
 def test_usage_error_on_a_missing_query(built: Path) -> None:
     with pytest.raises(UsageError):
         stored("nope", open_context(built))
+
+
+def test_a_query_once_parsed_is_known_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newskg.sparql import inspect_query
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("NEWSKG_NO_CACHE", raising=False)
+    text = "SELECT * FROM NAMED <urn:g> WHERE { SERVICE <http://x/sparql> { ?s ?p ?o } }"
+    first = inspect_query(text)
+    (entry,) = (tmp_path / "newskg" / "sparql").iterdir()
+    assert inspect_query(text) == first and first.services and first.named_graphs == ["urn:g"]
+    entry.write_text("not json", encoding="utf-8")  # a damaged entry is parsed again
+    assert inspect_query(text) == first
+    with pytest.raises(DataErrors):  # what does not parse is refused every time, never kept
+        inspect_query("SELECT * WHERE { ?s ?p }")
+    assert len(list((tmp_path / "newskg" / "sparql").iterdir())) == 1

@@ -8,9 +8,15 @@ escapes such as `SERVIC\\u0045` first) and refused before it reaches any engine.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
@@ -49,7 +55,42 @@ def _walk(node: Any) -> Any:
 
 
 def inspect_query(text: str, source: str = "<query>") -> QueryInfo:
-    """Parse a query; a syntax error points at source:line:column."""
+    """Parse a query; a syntax error points at source:line:column.
+
+    What a text was found to be is kept in the user's cache, by the text's SHA-256:
+    building rdflib's SPARQL grammar takes about a second, more than a stored query
+    asked about one entity may take in all.  Only a query that parsed is kept."""
+    cached = _cache_file(text)
+    if cached is not None:
+        try:
+            return QueryInfo(**json.loads(cached.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            pass
+    info = _parse_query(text, source)
+    if cached is not None:
+        with contextlib.suppress(OSError):
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            temporary = cached.with_name(f".{cached.name}.{os.getpid()}")
+            temporary.write_text(json.dumps(dataclasses.asdict(info)), encoding="utf-8")
+            os.replace(temporary, cached)
+    return info
+
+
+def _cache_file(text: str) -> Path | None:
+    """Where the inspection of this text is kept (None: no cache, NEWSKG_NO_CACHE set)."""
+    if os.environ.get("NEWSKG_NO_CACHE"):
+        return None
+    home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    digest = hashlib.sha256(f"{_INSPECTION_VERSION}\n{text}".encode()).hexdigest()
+    return Path(home) / "newskg" / "sparql" / f"{digest}.json"
+
+
+_INSPECTION_VERSION = 1
+"""Raised when QueryInfo or what inspect_query finds changes, so old entries go unused."""
+
+
+def _parse_query(text: str, source: str) -> QueryInfo:
+    """Parse a query with rdflib's parser: its form, SERVICE, FROM and FROM NAMED."""
     from pyparsing import ParseException
     from rdflib.plugins.sparql.parser import parseQuery
 
