@@ -407,10 +407,10 @@ def new_command(
     language: str,
 ) -> None:
     """Scaffold a new article: copy its text and write a fact sheet to fill in."""
-    from .project import find_root, load_project
+    from .project import find_root, load_registry_project
     from .scaffold import new_article
 
-    loaded = load_project(find_root(project))
+    loaded = load_registry_project(find_root(project))
     path = new_article(
         loaded, article_id, text_file, url, published.date(), headline, publisher, language
     )

@@ -778,7 +778,7 @@ def draw(
 
     Everything that can fail for want of input or Graphviz fails before the build."""
     from .pipeline import STORE_DIR, BuildDir, build
-    from .project import find_root, load_project
+    from .project import find_root, load_registry_project
 
     chosen = picture_format(output, fmt)
     if sum(x is not None for x in (entity, article, construct)) != 1:
@@ -787,7 +787,7 @@ def draw(
         find_dot(executable)
     query = _read_query(construct) if construct is not None else None
     project_root = find_root(root)
-    project = build(project_root).project if rebuild else load_project(project_root)
+    project = build(project_root).project if rebuild else load_registry_project(project_root)
     store_path = BuildDir(project.root).path / STORE_DIR
     base = project.base_iri
     if entity is not None:

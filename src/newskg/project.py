@@ -60,6 +60,7 @@ __all__ = [  # with what layout.py holds, which callers import from here too
     "load_article",
     "load_project",
     "load_registry",
+    "load_registry_project",
     "orphan_text_warnings",
     "read_config",
     "sha256",
@@ -83,6 +84,25 @@ def load_article(
 ) -> ArticleInput | None:
     """Read and check one article against the registry; None when it has problems."""
     return _load_article(root, yaml_path, registry.ids, local_owner, problems)
+
+
+def load_registry_project(root: Path | None = None) -> Project:
+    """A project with its registry read and checked but no article: what scaffolding an
+    article or drawing a built graph needs, without reading thousands of fact sheets."""
+    root = find_root(root)
+    problems: list[Problem] = []
+    registry = load_registry(root, problems)
+    if any(p.severity == "error" for p in problems):
+        raise DataErrors(problems)
+    return Project(
+        root,
+        base_iri(read_config(root)),
+        registry.entities,
+        [],
+        registry.sources,
+        problems,
+        registry.locations,
+    )
 
 
 def load_project(root: Path | None = None) -> Project:
