@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from newskg import build, shacl
@@ -147,3 +148,21 @@ def normal(results: Iterable[shacl.Result]) -> list[shacl.Result]:
         {replace(r, message=re.sub(r"\[.*\]$", sort_list, r.message)) for r in results},
         key=shacl.Result.key,
     )
+
+
+def test_a_shape_the_compiler_does_not_know_is_refused_not_skipped() -> None:
+    from rdflib import Graph
+
+    from newskg.errors import UsageError
+
+    shapes = Graph().parse(
+        data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix nk: <https://example.org/newskg/ontology#> .
+        nk:S a sh:NodeShape ; sh:targetClass nk:Meeting ;
+            sh:property [ sh:path nk:participant ; sh:uniqueLang true ] .
+        """,
+        format="turtle",
+    )
+    with pytest.raises(UsageError, match="uniqueLang"):
+        shacl.compile_shapes(shapes, Graph())
