@@ -10,7 +10,7 @@ so that any later error -- schema, evidence, RDF shape -- can name file:line:col
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,33 +53,89 @@ class _StrictLoader(yaml.SafeLoader):
 
 @dataclass
 class YamlDocument:
-    """Plain Python data read from a YAML file, with the position of every value."""
+    """Plain Python data read from a YAML file, and where each of its values stands.
+
+    Positions are looked up in the composed node tree when asked for (an error to
+    report, a definition to point at), not recorded for every value while reading:
+    recording them took a quarter of the time it takes to map an article."""
 
     path: str
     data: Any
-    positions: dict[YamlPath, tuple[int, int]] = field(default_factory=dict)
-    key_positions: dict[YamlPath, tuple[int, int]] = field(default_factory=dict)
+    root: Node | None = None
     fact_indices: list[int] | None = None
     """For an article sheet: the index in `facts` of each fact that validated."""
-    implicit: dict[YamlPath, str] = field(default_factory=dict)
-    """Plain (unquoted) scalars that YAML typed as something other than a string,
-    with the text as written: `NO` (a boolean), `1.10` (a float), `2024-03-01` (a date)."""
 
     def location(self, path: YamlPath, *, key: bool = False) -> Location:
         """Where the value (or, with key=True, the key) at `path` stands; its nearest
         enclosing value when that path has no position of its own."""
-        table = self.key_positions if key else self.positions
-        probe = tuple(path)
-        while probe:
-            if probe in table:
-                line, column = table[probe]
-                return Location(self.path, line, column)
-            if not key and probe in self.positions:
+        trail = self._trail(path)
+        if not trail:
+            return Location(self.path, 1, 1)
+        node, key_node = trail[-1]
+        mark = (
+            key_node if key and key_node is not None and len(trail) > len(path) else node
+        ).start_mark
+        return Location(self.path, mark.line + 1, mark.column + 1)
+
+    @property
+    def implicit(self) -> _Implicit:
+        """Plain (unquoted) scalars that YAML typed as something other than a string,
+        with the text as written: `NO` (a boolean), `1.10` (a float), `2024-03-01` (a
+        date), by path."""
+        return _Implicit(self)
+
+    def _trail(self, path: YamlPath) -> list[tuple[Node, Node | None]]:
+        """The nodes from the root along `path`, as far as it leads: each with the key
+        node it stands under (None in a sequence).  A repeated key leads to its first
+        value, the one the data keeps."""
+        if self.root is None:
+            return []
+        node = self.root
+        trail: list[tuple[Node, Node | None]] = [(node, None)]
+        for step in path:
+            found: tuple[Node, Node | None] | None = None
+            if isinstance(node, MappingNode):
+                found = next(
+                    (
+                        (v, k)
+                        for k, v in node.value
+                        if isinstance(k, ScalarNode) and k.value == step
+                    ),
+                    None,
+                )
+            elif isinstance(node, SequenceNode) and isinstance(step, int):
+                found = (node.value[step], None) if 0 <= step < len(node.value) else None
+            if found is None:
                 break
-            probe = probe[:-1]
-            table = self.positions
-        line, column = self.positions.get(probe, (1, 1))
-        return Location(self.path, line, column)
+            node = found[0]
+            trail.append(found)
+        return trail
+
+
+class _Implicit:
+    """`path in doc.implicit` and `doc.implicit[path]`, looked up in the node tree."""
+
+    def __init__(self, doc: YamlDocument) -> None:
+        self._doc = doc
+
+    def _text(self, path: object) -> str | None:
+        if not isinstance(path, tuple):
+            return None
+        trail = self._doc._trail(path)
+        if len(trail) != len(path) + 1:
+            return None
+        node = trail[-1][0]
+        plain = isinstance(node, ScalarNode) and not node.style
+        return node.value if plain and node.tag not in (_STR_TAG, None) else None
+
+    def __contains__(self, path: object) -> bool:
+        return self._text(path) is not None
+
+    def __getitem__(self, path: YamlPath) -> str:
+        text = self._text(path)
+        if text is None:
+            raise KeyError(path)
+        return text
 
 
 def read_text_file(path: Path, display: str) -> tuple[str | None, list[Problem]]:
@@ -177,12 +233,11 @@ def _document(
     node: Node | None, display: str, loader: Any
 ) -> tuple[YamlDocument | None, list[Problem]]:
     """Plain data and positions from a composed node tree."""
-    doc = YamlDocument(display, None)
+    doc = YamlDocument(display, None, node)
     if node is None:
-        doc.data = None
         return doc, []
     problems: list[Problem] = []
-    doc.data = _build(node, (), doc, loader, problems)
+    doc.data = _build(node, display, loader, problems)
     return doc, problems
 
 
@@ -217,45 +272,38 @@ def _line_at(mark: Mark, width: int = 60) -> str:
     return ("…" if low else "") + line[low:high] + ("…" if high < len(line) else "")
 
 
-def _build(
-    node: Node, path: YamlPath, doc: YamlDocument, loader: Any, problems: list[Problem]
-) -> Any:
-    doc.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+def _build(node: Node, display: str, loader: Any, problems: list[Problem]) -> Any:
     if isinstance(node, MappingNode):
         result: dict[Any, Any] = {}
+        first_keys: dict[str, Node] = {}
         for key_node, value_node in node.value:
-            key = _build(key_node, path + ("<key>",), doc, loader, problems)
+            key = _build(key_node, display, loader, problems)
             if not isinstance(key, str):
                 key = str(key)
-            where = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            if key in result:
-                first = doc.key_positions[path + (key,)]
+            if key in first_keys:
+                first = first_keys[key].start_mark.line + 1
                 problems.append(
                     Problem(
-                        Location(doc.path, *where),
-                        f"duplicate key {key!r} (first at line {first[0]})",
+                        _at(display, key_node),
+                        f"duplicate key {key!r} (first at line {first})",
                         "YAML would silently keep only the last one: merge or rename them",
                     )
                 )
                 continue
-            doc.key_positions[path + (key,)] = where
-            result[key] = _build(value_node, path + (key,), doc, loader, problems)
-        doc.positions.pop(path + ("<key>",), None)
+            first_keys[key] = key_node
+            result[key] = _build(value_node, display, loader, problems)
         return result
     if isinstance(node, SequenceNode):
-        return [
-            _build(item, path + (index,), doc, loader, problems)
-            for index, item in enumerate(node.value)
-        ]
+        return [_build(item, display, loader, problems) for item in node.value]
     assert isinstance(node, ScalarNode)
     if node.tag == _STR_TAG:  # most scalars: what the constructor would return, sooner
         return node.value
     try:
-        value = loader.construct_object(node, deep=True)
+        return loader.construct_object(node, deep=True)
     except (ValueError, yaml.constructor.ConstructorError) as exc:
         problems.append(
             Problem(
-                Location(doc.path, node.start_mark.line + 1, node.start_mark.column + 1),
+                _at(display, node),
                 f"value {node.value!r} cannot be read: {exc}",
                 "write a real date as YYYY-MM-DD"
                 if node.tag == "tag:yaml.org,2002:timestamp"
@@ -263,6 +311,7 @@ def _build(
             )
         )
         return node.value
-    if not node.style and node.tag != _STR_TAG and not isinstance(value, str):
-        doc.implicit[path] = node.value
-    return value
+
+
+def _at(display: str, node: Node) -> Location:
+    return Location(display, node.start_mark.line + 1, node.start_mark.column + 1)
