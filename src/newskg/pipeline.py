@@ -50,6 +50,9 @@ from .vocab import ONTOLOGY_IRI, Minter, used_prefixes, used_prefixes_in
 
 T = TypeVar("T")
 
+PICKLED_REGISTRY_FROM = 16
+"""From this many articles to map on, the workers get the registry's entries pickled."""
+
 BUILD_DIR = "build"
 MANIFEST = "manifest.json"
 STORE_DIR = "store"
@@ -150,15 +153,22 @@ def _cache_registry(root: Path, folder: BuildDir, registry: RegistryInput) -> No
 
     path = root / REGISTRY_FILE
     if registry.entities and path.is_file():
-        kept = dataclasses.replace(
-            registry,
-            entities=Pickled.of(registry.entities),
-            locations=Pickled.of(registry.locations),
-        )
+        kept = _pickled_registry(registry)
         with atomic_output(folder.path / "registry.pickle") as stream:
             stream.write(
                 pickle.dumps((_registry_hash(path), kept), protocol=pickle.HIGHEST_PROTOCOL)
             )
+
+
+def _pickled_registry(registry: RegistryInput) -> RegistryInput:
+    """The registry with its entries kept pickled: what the mapping workers get (each
+    unpickles the entries its articles use: at 33,000 entries, 60 MB less per worker)
+    and what the registry's cache holds."""
+    if isinstance(registry.entities, Pickled) and isinstance(registry.locations, Pickled):
+        return registry
+    return dataclasses.replace(
+        registry, entities=Pickled.of(registry.entities), locations=Pickled.of(registry.locations)
+    )
 
 
 class Pickled(Mapping[str, T]):
@@ -479,6 +489,8 @@ def build(
     staging = Path(tempfile.mkdtemp(prefix=".newskg-staging-", dir=root))
     (staging / "articles").mkdir()
     (staging / "nq").mkdir()
+    if registry.entities and len(changed) >= PICKLED_REGISTRY_FROM:
+        registry = _pickled_registry(registry)
     _SHARED.update(
         root=root,
         registry=registry,
