@@ -29,8 +29,18 @@ from newskg.profiles import PRESETS, Auth, credentials, from_url, resolve
 from newskg.queries import catalogue
 from newskg.querying import open_context, run, stored
 from newskg.results import as_table
+from newskg.stores import push as push_module
 from newskg.stores.http import Backoff, HttpClient
-from newskg.stores.push import PushFailed, chunks, local_graphs, push
+from newskg.stores.push import (
+    PushFailed,
+    _lines,
+    chunks,
+    local_graphs,
+    owned_graphs,
+    push,
+    scan,
+    scannable,
+)
 from newskg.vocab import NK, Minter
 
 from .conftest import REPO, write
@@ -829,6 +839,36 @@ def test_the_digest_cache_is_used_only_while_what_made_the_graph_is_unchanged(
         assert union == local_graphs(store, mint, True) == local_graphs(store, mint, True, folder)
     finally:
         del store
+
+
+def test_one_pass_over_the_store_reads_each_graph_as_a_lookup_does(project: Path) -> None:
+    store = Store.read_only(str(project / "build" / "store"))
+    try:
+        assert scannable(store)
+        names = owned_graphs(store, Minter(BASE))
+        wanted = set(names[::2]) | {"https://example.org/newskg/id/article/not-in-the-store"}
+        found = dict(scan(store, wanted))
+        assert set(found) == wanted
+        assert any(b"_:" in line for lines in found.values() for line in lines)  # blank nodes
+        for name in wanted:
+            assert found[name] == _lines(store, [name]), name
+    finally:
+        del store
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_push_of_many_graphs_reads_them_in_one_pass(
+    protocol: str, project: Path, server: OxigraphServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From SCAN_FROM graphs on (500), a push reads the store in one pass: here from 1."""
+    monkeypatch.setattr(push_module, "SCAN_FROM", 1)
+    report = push(update_url(server, protocol, project), project, batch_size=300, backoff=fast())
+    assert len(report.landed) == 13 and report.triples == len(
+        [q for quads in local_dataset(project).values() for q in quads]
+    )
+    assert_store_holds_exactly_the_build(project, server)
+    again = push(update_url(server, protocol, project), project, backoff=fast())
+    assert again.landed == [] and len(again.unchanged) == 13  # the same digests
 
 
 def test_chunks_never_split_a_blank_node_and_stay_bounded() -> None:

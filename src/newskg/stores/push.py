@@ -53,10 +53,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import queue
 import re
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -64,7 +67,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from pyoxigraph import NamedNode, RdfFormat, Store, serialize
+from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store, serialize
 
 from ..errors import StoreError
 from ..profiles import Endpoint, credentials, resolve
@@ -82,6 +85,9 @@ times (the machine was busy: about 30 % noise)."""
 CHUNK_SIZE = 20_000
 """Triples per INSERT DATA request of the update protocol: a few megabytes, within any
 store's request limits."""
+SCAN_FROM = 500
+"""From this many graphs to send, they are read in one pass over the built store (see
+:func:`scan`) rather than one lookup each."""
 CONTENT_HASH = NK + "contentHash"
 PUSH_GRAPH = "graph/push"
 TMP_GRAPH = "graph/push-tmp"
@@ -131,6 +137,99 @@ def owned_graphs(store: Store, mint: Minter) -> list[str]:
 
 def _graph(iri: str | None, lines: list[bytes]) -> LocalGraph:
     return LocalGraph(iri, hashlib.sha256(_body(lines)).hexdigest(), len(lines))
+
+
+def scannable(store: Store) -> bool:
+    """Whether :func:`scan` can read the store: every quad in a graph named by an IRI
+    (the build's are), so that an N-Quads line ends with its graph's IRI."""
+    if next(iter(store.quads_for_pattern(None, None, None, DefaultGraph())), None):
+        return False
+    return all(isinstance(g, NamedNode) for g in store.named_graphs())
+
+
+def scan(store: Store, wanted: set[str]) -> Iterator[tuple[str, list[bytes]]]:
+    """The wanted graphs with their lines (as :func:`_lines` gives them), in the store's
+    own order, from one N-Quads dump of a :func:`scannable` store streamed through a
+    pipe.  One pass over the store's index costs a fraction of a lookup per graph (for
+    the 8,507 graphs of 1,000 articles, 13 s of CPU against 50 s), and that CPU is the
+    store server's to use while a push runs.  A graph's quads come out together; a
+    wanted graph the dump did not name as expected is read on its own at the end."""
+    readable, writable = os.pipe()
+    failed: list[BaseException] = []
+
+    def dump() -> None:
+        try:
+            with open(writable, "wb") as output:
+                store.dump(output, format=RdfFormat.N_QUADS)
+        except BrokenPipeError:
+            pass  # the reader stopped: its own error tells why
+        except BaseException as error:  # handed to the reader
+            failed.append(error)
+
+    writer = threading.Thread(target=dump, name="newskg-push-scan", daemon=True)
+    writer.start()
+    done: set[str] = set()
+    current, lines = b"", list[bytes]()
+    with open(readable, "rb", buffering=1 << 20) as stream:
+        for line in stream:
+            cut = line.rfind(b" <")
+            graph = line[cut + 2 : line.rfind(b">")]
+            if graph != current:
+                if current and current.decode("utf-8") in wanted:
+                    done.add(current.decode("utf-8"))
+                    yield current.decode("utf-8"), sorted(set(lines))
+                current, lines = graph, []
+            lines.append(line[:cut] + b" .")
+    writer.join()
+    if failed:
+        raise failed[0]
+    if current and current.decode("utf-8") in wanted:
+        done.add(current.decode("utf-8"))
+        yield current.decode("utf-8"), sorted(set(lines))
+    for name in sorted(wanted - done):
+        yield name, _lines(store, [name])
+
+
+def _prefetch(batches: Iterator[list[Loaded]]) -> Iterator[list[Loaded]]:
+    """The batches, made one ahead in a thread: the next batch is read while the store
+    loads this one.  An error in the thread comes out here."""
+    ready: queue.Queue[tuple[list[Loaded] | None, BaseException | None]] = queue.Queue(1)
+    stop = threading.Event()
+
+    def offer(item: tuple[list[Loaded] | None, BaseException | None]) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def make() -> None:
+        try:
+            for batch in batches:
+                if not offer((batch, None)):
+                    return
+            offer((None, None))
+        except BaseException as error:  # handed to the consumer
+            offer((None, error))
+        finally:
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()  # a scan stopped half-way lets go of its pipe
+
+    maker = threading.Thread(target=make, name="newskg-push-read", daemon=True)
+    maker.start()
+    try:
+        while True:
+            batch, error = ready.get()
+            if error is not None:
+                raise error
+            if batch is None:
+                return
+            yield batch
+    finally:
+        stop.set()
 
 
 class DigestCache:
@@ -552,12 +651,34 @@ class _Pusher:
         loaded = []
         for item in batch:
             names = [item.iri] if item.iri else owned_graphs(self.store, self.mint)
-            lines = _lines(self.store, names)
-            graph = _graph(item.iri, lines)
-            if self.cache and item.iri:
-                self.cache.put(item.iri, graph)
-            loaded.append(Loaded(item, lines, graph))
+            loaded.append(self._loaded(item, _lines(self.store, names)))
         return loaded
+
+    def _loaded(self, item: Outgoing, lines: list[bytes]) -> Loaded:
+        graph = _graph(item.iri, lines)
+        if self.cache and item.iri:
+            self.cache.put(item.iri, graph)
+        return Loaded(item, lines, graph)
+
+    def read(self, todo: Sequence[Outgoing], guess: int) -> Iterator[list[Loaded]]:
+        """The graphs to send, read and cut into batches: many in one pass over the
+        store (see :func:`scan`), in batches of exactly known size; few one by one, in
+        the order of their names."""
+        named = {g.iri: g for g in todo if g.iri}
+        if len(named) < SCAN_FROM or len(named) < len(todo) or not scannable(self.store):
+            for batch in batches(todo, self.batch_size, guess):
+                yield self.load(batch)
+            return
+        packed: list[Loaded] = []
+        filled = 0
+        for name, lines in scan(self.store, set(named)):
+            packed.append(self._loaded(named[name], lines))
+            filled += len(lines)
+            if filled >= self.batch_size:
+                yield packed
+                packed, filled = [], 0
+        if packed:
+            yield packed
 
     # sending ------------------------------------------------------------------------------
 
@@ -791,17 +912,9 @@ class _Pusher:
             report.triples += graph.graph.count
 
         self.on_landed = landed
-        with self.progress.running(), ThreadPoolExecutor(1) as reader:
-            planned = batches(todo, self.batch_size, guess)
-            # the next batch is read while the store loads this one
-            ahead: Future[list[Loaded]] | None = None
-            for index, batch in enumerate(planned):
-                where = _label(batch)
-                loaded = self._step(
-                    where, report, (ahead or reader.submit(self.load, batch)).result
-                )
-                if index + 1 < len(planned):
-                    ahead = reader.submit(self.load, planned[index + 1])
+        with self.progress.running():
+            for loaded in _prefetch(self.read(todo, guess)):
+                where = _label([g.item for g in loaded])
                 self._step(where, report, partial(self.send, loaded))
             for batch_names in _cut(stale, max(1, self.batch_size // 100)):
                 self._step(
