@@ -341,12 +341,14 @@ class _View:
 
     # -- ids people type
 
-    def entity_ids(self) -> dict[str, str]:
+    def entity_ids(self, only: str | None = None) -> dict[str, str]:
         """Registry and article-local ids and their IRIs (articles and annotations,
-        which carry ids too, left out)."""
+        which carry ids too, left out); with `only`, just that id (a lookup, not a scan
+        of every identifier: half a million at 10,000 articles)."""
         ids: dict[str, str] = {}
+        value = Literal(only) if only is not None else None
         for quad in sorted(
-            self.store.quads_for_pattern(None, NamedNode(_IDENTIFIER), None), key=str
+            self.store.quads_for_pattern(None, NamedNode(_IDENTIFIER), value), key=str
         ):
             subject, graph = quad.subject, quad.graph_name
             if (
@@ -395,9 +397,9 @@ def _suggest(value: str, known: Iterable[str], fallback: str) -> str:
 
 
 def _resolve_entity(view: _View, value: str) -> str:
-    ids = view.entity_ids()
-    if value in ids:
-        return ids[value]
+    found = view.entity_ids(only=value)
+    if value in found:
+        return found[value]
     iri = view.expand(value)
     if iri is not None and view.mentioned(iri):
         return iri
@@ -405,6 +407,7 @@ def _resolve_entity(view: _View, value: str) -> str:
         raise UsageError(
             f"{value!r} is an article, not an entity", f"draw it with --article {value}"
         )
+    ids = view.entity_ids()  # only now: the suggestion needs them all
     hint = _suggest(value, ids, "give a registry id (data/entities.yaml) or an IRI")
     raise UsageError(f"no entity {value!r} in the store", hint)
 
