@@ -150,7 +150,7 @@ def profiles(root: Path | None) -> dict[str, dict[str, Any]]:
     """The [endpoints.*] tables of the project's newskg.toml (none without a project)."""
     if root is None:
         return {}
-    from .project import read_config
+    from .layout import read_config
 
     tables = read_config(root).get("endpoints", {})
     if not isinstance(tables, dict):

@@ -970,8 +970,8 @@ def push(
     Raises :class:`PushFailed` (a StoreError, exit code 3) naming what landed and what
     did not.
     """
+    from ..layout import find_root
     from ..pipeline import BuildDir, build
-    from ..project import find_root
 
     project_root = find_root(root)
     target = resolve(endpoint, project_root, protocol)
