@@ -95,7 +95,7 @@ def check(
         if stale:
             run = Run(root, manifest, locator, stored, timeout, step)
             whole = REGISTRY in stale or len(stale) > SMALL_RUN
-            fresh = run.whole(folder.path / "store") if whole else run.some(folder, stale, rules)
+            fresh = run.whole(folder, rules) if whole else run.some(folder, stale, rules)
             for unit in stale:
                 cache[unit] = {"key": keys[unit], **fresh.get(unit, _Unit()).as_json()}
             cache = {u: cache[u] for u in keys}
@@ -268,9 +268,12 @@ class Run:
         self.prefixes = self.mint.prefixes()
         self.registry_graph = self.mint.graph("registry")
 
-    def whole(self, store_path: Path) -> dict[str, _Unit]:
-        """Every unit, over the whole on-disk store."""
+    def whole(self, folder: Any, rules: str) -> dict[str, _Unit]:
+        """Every unit, over the whole on-disk store (and the registry kept ready for the
+        next check after a change)."""
+        store_path = folder.path / "store"
         store = Store.read_only(str(store_path))
+        self._base(store, folder.path / BASE, rules)
         articles = sorted(self.manifest.get("articles", {}))
         return self._units(store, [*articles, REGISTRY], store_path)
 
