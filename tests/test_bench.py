@@ -250,3 +250,13 @@ def test_a_stopped_run_keeps_what_it_measured(
     assert "interrupted" in records[0]["note"]
     assert records[1]["task"] == "build"
     assert records[1]["median_s"] > 0
+
+
+def test_the_report_is_a_markdown_table_of_the_json(records: list[dict[str, Any]]) -> None:
+    from benchmarks.report import markdown
+
+    table = markdown(records).splitlines()
+    rows = [line for line in table if line.startswith("| ") and not line.startswith("| task")]
+    assert len(rows) == sum(1 for r in records if r["task"] != "machine")
+    build = next(line for line in rows if line.startswith("| build |"))
+    assert f"| {ARTICLES} |" in build
