@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -58,8 +57,8 @@ def check(
     hermit_limit: int = HERMIT_LIMIT,
     quiet: bool = False,
 ) -> Report:
-    """Run every check on a project and return one report (progress on stderr when it
-    is a terminal, unless `quiet`)."""
+    """Run every check on a project and return one report (progress bars on stderr
+    when it is a terminal, unless `quiet` or ``newskg --quiet``)."""
     from .pipeline import BuildDir, build
 
     report = Report()
@@ -178,24 +177,20 @@ Step = Callable[[str, Iterable[Any], int], Iterator[Any]]
 
 @contextmanager
 def _progress(quiet: bool) -> Iterator[Step]:
-    """Rich progress bars on stderr for the steps, unless stderr is not a terminal or
-    the caller wants quiet; bars vanish when done."""
-    if quiet or not sys.stderr.isatty():
+    """newskg's progress bars (on stderr, only when it is a terminal and the user did
+    not ask for quiet, and only for a step that runs longer than a second)."""
+    if quiet:
         yield _silent
         return
-    from rich.console import Console
-    from rich.progress import Progress
+    from .progress import progress
 
-    with Progress(console=Console(stderr=True), transient=True) as bars:
-
-        def step(label: str, items: Iterable[Any], total: int) -> Iterator[Any]:
-            task = bars.add_task(label, total=total)
+    def step(label: str, items: Iterable[Any], total: int) -> Iterator[Any]:
+        with progress(label, total) as advance:
             for item in items:
                 yield item
-                bars.advance(task)
-            bars.remove_task(task)
+                advance(1)
 
-        yield step
+    yield step
 
 
 def _silent(label: str, items: Iterable[Any], total: int) -> Iterator[Any]:
