@@ -158,6 +158,7 @@ def push_records(
     with contextlib.ExitStack() as stack:
         if work is None:
             work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="push-bench-")))
+        work.mkdir(parents=True, exist_ok=True)
         bench = _Bench(corpus, work, timeout)
         if not bench.export():
             return [_record(t, articles, [], bench.problems["export"]) for t in _tasks(update)]
