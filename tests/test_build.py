@@ -384,3 +384,12 @@ def test_nothing_changed_reads_no_fact_sheet(
     sheet = project / "data" / "articles" / f"{FIRST_ARTICLE}.yaml"
     sheet.write_text(sheet.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert build(project).built == [FIRST_ARTICLE] and read == [FIRST_ARTICLE]
+
+
+def test_a_full_rebuild_of_unchanged_data_leaves_a_manifest(project: Path) -> None:
+    """A --full build of the same data must still write the manifest it removed first,
+    or the next build maps everything again."""
+    build(project)
+    build(project, full=True)
+    assert (project / "build" / "manifest.json").is_file()
+    assert build(project).built == []

@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store, parse, serialize
@@ -592,6 +593,15 @@ def _duplicate_locals(entries: dict[str, Any], registry: RegistryInput) -> list[
     return problems
 
 
+def _mapping() -> ModuleType:
+    """The mapping module, imported only by a build that changes something: it loads the
+    pydantic fact models, most of a second that a build with nothing to do (and so every
+    query and push, which build first) should not pay."""
+    from . import mapping
+
+    return mapping
+
+
 def _commit(
     folder: BuildDir,
     fresh: bool,
@@ -607,8 +617,6 @@ def _commit(
     reason_timeout: float,
 ) -> None:
     """Put what the staging folder holds in place: graph files, store, manifest."""
-    from .mapping import build_metadata_quads, registry_quads, source_quads
-
     mint = Minter(project.base_iri)
     if fresh:  # a half-loaded store must never pass for a built one
         folder.manifest_path.unlink(missing_ok=True)
@@ -630,7 +638,7 @@ def _commit(
             (
                 folder.path / GRAPHS_DIR / "registry.trig",
                 mint.graph("registry"),
-                registry_quads(project),
+                _mapping().registry_quads(project),
             )
         )
     if fresh or manifest.get("ontology") != ontology_hash:
@@ -647,15 +655,25 @@ def _commit(
     sources_hash = sha256(json.dumps(sorted(sources.items())).encode())
     delta: tuple[list[Quad], list[Quad]] | None = None
     if fresh or not manifest.get("sources"):
-        metadata = build_metadata_quads(mint, sources)
+        metadata = _mapping().build_metadata_quads(mint, sources)
         own.append((folder.path / GRAPHS_DIR / "build.trig", mint.graph("build"), metadata))
     elif manifest.get("sources") != sources_hash:  # only the sources that changed
         before = dict(manifest.get("registry_sources", {}))
         for entry in previous.values():
             before.update(entry["sources"])
         delta = (
-            [q for p, d in before.items() if sources.get(p) != d for q in source_quads(mint, p, d)],
-            [q for p, d in sources.items() if before.get(p) != d for q in source_quads(mint, p, d)],
+            [
+                q
+                for p, d in before.items()
+                if sources.get(p) != d
+                for q in _mapping().source_quads(mint, p, d)
+            ],
+            [
+                q
+                for p, d in sources.items()
+                if before.get(p) != d
+                for q in _mapping().source_quads(mint, p, d)
+            ],
         )
     if fresh:  # loaded beside the mapping, into the staging folder
         os.replace(staging / STORE_DIR, folder.path / STORE_DIR)
@@ -693,7 +711,7 @@ def _commit(
             for quad in delta[0]:
                 store.remove(quad)
             store.extend(delta[1])
-            metadata = build_metadata_quads(mint, sources)
+            metadata = _mapping().build_metadata_quads(mint, sources)
             _write_metadata(folder, mint, metadata, prefixes)
             counts[mint.graph("build").value] = len(metadata)
         for path, graph, quads in own:  # not through the loader, which relabels blank nodes
@@ -778,7 +796,8 @@ def _finish(
         "sources": sources_hash,
         "own_quads": counts,
     } | ({"inferred": inferred, "inferred_quads": result.inferred} if inferred else {})
-    if written != manifest:  # a build that changed nothing leaves the manifest alone
+    # a build that changed nothing leaves the manifest alone (a fresh one removed it)
+    if written != manifest or not folder.manifest_path.is_file():
         folder.write_manifest(written)
 
 
