@@ -122,6 +122,13 @@ def test_the_build_reports_its_own_stages_and_the_store_load_apart(
     assert load["anchor"] == "oxigraph load"
 
 
+def test_the_push_tasks_against_one_post(records: list[dict[str, Any]]) -> None:
+    tasks = _by_task(records)
+    for task in ("push", "repush", "push:update"):
+        assert tasks[task]["median_s"] is not None and tasks[task]["median_s"] > 0, tasks[task]
+    assert tasks["push"]["anchor"] and tasks["push"]["ratio"] is not None
+
+
 def test_queries_count_rows(records: list[dict[str, Any]]) -> None:
     tasks = _by_task(records)
     assert tasks["query:people"]["rows"] > 0  # the entity is one the corpus speaks of
