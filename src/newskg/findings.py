@@ -47,9 +47,13 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     ran: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    _seen: set[Finding] = field(default_factory=set, repr=False, compare=False)
 
     def add(self, finding: Finding) -> None:
-        if finding not in self.findings:
+        """Add a finding unless it is already there (a set: a list lookup per finding
+        took 25 s for the 6,000 warnings of 10,000 articles)."""
+        if finding not in self._seen:
+            self._seen.add(finding)
             self.findings.append(finding)
 
     def fails(self, fail_on: str) -> bool:
