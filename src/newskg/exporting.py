@@ -24,8 +24,8 @@ from pyoxigraph import (
 from .errors import Problem, UsageError
 from .formats import Syntax, atomic_output, syntax_for
 from .mapping import sort_key
-from .pipeline import BuildDir, build, graph_quads
-from .project import ARTICLES_DIR, Project, base_iri, find_root, load_registry, read_config
+from .pipeline import BuildDir, build, cached_registry, graph_quads
+from .project import ARTICLES_DIR, Project, base_iri, find_root, read_config
 from .vocab import ONTOLOGY_IRI, Minter, used_prefixes
 
 
@@ -92,7 +92,7 @@ def export(
         project = build(project_root).project
     else:
         problems: list[Problem] = []
-        registry = load_registry(project_root, problems)
+        registry = cached_registry(project_root, problems)
         project = Project(
             project_root,
             base_iri(read_config(project_root)),

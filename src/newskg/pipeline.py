@@ -148,6 +148,14 @@ def _cached_registry(root: Path, folder: BuildDir, problems: list[Problem]) -> R
     return load_registry(root, problems)
 
 
+def cached_registry(root: Path, problems: list[Problem]) -> RegistryInput:
+    """The registry as the last successful build read it, when data/entities.yaml has not
+    changed since (a pickle in build/, each entry unpickled when first used); otherwise
+    read and checked again.  Reading a registry of 33,000 entries takes seconds: a
+    check, a query or an export that needs only a few of them should not."""
+    return _cached_registry(root, BuildDir(root), problems)
+
+
 def _cache_registry(root: Path, folder: BuildDir, registry: RegistryInput) -> None:
     """Keep the parsed registry for the next build (after a build that succeeded)."""
     import pickle

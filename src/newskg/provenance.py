@@ -18,7 +18,7 @@ from typing import Any
 
 from .errors import Location
 from .facts import FactBase
-from .project import ARTICLES_DIR, ArticleInput, RegistryInput, load_article, load_registry
+from .project import ARTICLES_DIR, ArticleInput, RegistryInput, load_article
 from .vocab import ENTITY_CATEGORY, NK, Minter
 
 
@@ -56,7 +56,9 @@ class Locator:
     @property
     def registry(self) -> RegistryInput:
         if self._registry is None:
-            self._registry = load_registry(self.root, [])
+            from .pipeline import cached_registry
+
+            self._registry = cached_registry(self.root, [])
         return self._registry
 
     def article_of(self, iri: str) -> str | None:

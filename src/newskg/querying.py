@@ -86,12 +86,12 @@ class QueryContext:
 
     def _load_registry(self) -> None:
         """Every registry id and article id, from data/: for a project not built here."""
-        from .project import load_registry
+        from .pipeline import cached_registry
 
         assert self.root is not None and self.base_iri is not None
         self._registry_loaded = True
         problems: list[Problem] = []
-        registry = load_registry(self.root, problems)
+        registry = cached_registry(self.root, problems)
         mint = Minter(self.base_iri)
         for entity in registry.entities.values():
             self.ids.setdefault(entity.id, mint.entity(entity.id, entity.type))
