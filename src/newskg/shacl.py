@@ -125,7 +125,7 @@ def compile_shapes(shapes: Any, ontology: Any) -> list[ShapeQuery]:
     node_shapes = sorted(set(shapes.subjects(sh.targetClass, None)), key=str)
     for node_shape in node_shapes:
         targets = below(str(c) for c in shapes.objects(node_shape, sh.targetClass))
-        focus = f"?this <{RDF_TYPE}> ?targetType . VALUES ?targetType {{ {_iris(targets)} }}"
+        focus = f"?this {_iri(RDF_TYPE)} ?targetType . VALUES ?targetType {{ {_iris(targets)} }}"
         unknown = {p for p in shapes.predicates(node_shape, None) if str(p).startswith(SH)}
         _refuse(unknown - known, node_shape)
         severity = _severity(shapes, node_shape)
@@ -156,7 +156,31 @@ def _severity(shapes: Any, shape: Any) -> str:
 
 
 def _iris(iris: Iterable[str]) -> str:
-    return " ".join(f"<{i}>" for i in iris)
+    return " ".join(_iri(i) for i in iris)
+
+
+def _iri(value: str) -> str:
+    """An IRI of the shapes as a SPARQL term: checked and escaped by pyoxigraph, which
+    refuses what is not an IRI, so a shapes file cannot change a query's structure."""
+    try:
+        return str(NamedNode(value))
+    except ValueError as error:
+        raise UsageError(f"not an IRI in the shapes: {value!r} ({error})") from error
+
+
+def _term(node: Any) -> str:
+    """An rdflib term of the shapes (IRI or literal) as a SPARQL term, through pyoxigraph's
+    own term syntax: never the shapes' text pasted into a query."""
+    from rdflib import Literal, URIRef
+
+    if isinstance(node, URIRef):
+        return _iri(str(node))
+    if isinstance(node, Literal):
+        if node.language:
+            return str(OxLiteral(str(node), language=node.language))
+        datatype = NamedNode(str(node.datatype)) if node.datatype else None
+        return str(OxLiteral(str(node), datatype=datatype))
+    raise UsageError(f"newskg compiles only IRIs and literals in shapes, not {node!r}")
 
 
 def _sparql_constraint(
@@ -172,7 +196,9 @@ def _sparql_constraint(
         for decl in shapes.objects(declarer, URIRef(sh + "declare")):
             prefix = shapes.value(decl, URIRef(sh + "prefix"))
             namespace = shapes.value(decl, URIRef(sh + "namespace"))
-            prefixes += f"PREFIX {prefix}: <{namespace}>\n"
+            if not re.fullmatch(r"[A-Za-z][\w.-]*|", str(prefix)):
+                raise UsageError(f"not a SPARQL prefix name in the shapes: {prefix!r}")
+            prefixes += f"PREFIX {prefix}: {_iri(str(namespace))}\n"
     body = select.replace("$this", "?this")
     if "OPTIONAL" not in body.upper():
         # Oxigraph evaluates a NOT EXISTS once per row (the evidence rule grew with the
@@ -210,7 +236,7 @@ def _property_constraints(shapes: Any, prop: Any, focus: str, below: Any) -> lis
     path = param("path")
     if not isinstance(path, URIRef):
         raise UsageError(f"newskg compiles only simple property paths, not {path}")
-    p = f"<{path}>"
+    p = _iri(str(path))
     handled = {"path", "message", "severity"}
     message = param("message")
     severity = _severity(shapes, prop)
@@ -251,26 +277,26 @@ def _property_constraints(shapes: Any, prop: Any, focus: str, below: Any) -> lis
             )
         elif local == "datatype":
             add(
-                f"{values} FILTER(!isLiteral(?value) || DATATYPE(?value) != <{rule}>)",
+                f"{values} FILTER(!isLiteral(?value) || DATATYPE(?value) != {_term(rule)})",
                 f"Value is not Literal with datatype {show(rule)}",
             )
         elif local == "class":
             add(
-                f"{values} MINUS {{ ?value <{RDF_TYPE}> ?valueType . "
+                f"{values} MINUS {{ ?value {_iri(RDF_TYPE)} ?valueType . "
                 f"VALUES ?valueType {{ {_iris(below([str(rule)]))} }} }}",
                 f"Value does not have class {show(rule)}",
             )
         elif local == "nodeKind" and str(rule) == SH + "IRI":
             add(f"{values} FILTER(!isIRI(?value))", f"Value is not of Node Kind {show(rule)}")
         elif local == "pattern":
-            pattern = str(rule).replace("\\", "\\\\").replace('"', '\\"')
+            regex = _term(Literal(str(rule)))
             add(
-                f'{values} FILTER(isBlank(?value) || !REGEX(STR(?value), "{pattern}"))',
+                f"{values} FILTER(isBlank(?value) || !REGEX(STR(?value), {regex}))",
                 f"Value does not match pattern '{rule}'",
             )
         elif local == "in":
             members = list(Collection(shapes, rule))
-            same = " || ".join(f"sameTerm(?value, {m.n3()})" for m in members) or "false"
+            same = " || ".join(f"sameTerm(?value, {_term(m)})" for m in members) or "false"
             add(
                 f"{values} FILTER(!({same}))",
                 f"Value {{value}} not in list {[show(m) for m in members]}",
@@ -282,13 +308,14 @@ def _property_constraints(shapes: Any, prop: Any, focus: str, below: Any) -> lis
             )
         elif local == "minInclusive" and isinstance(rule, Literal):
             add(
-                f"{values} FILTER(!COALESCE(?value >= {rule.n3()}, false))",
+                f"{values} FILTER(!COALESCE(?value >= {_term(rule)}, false))",
                 f"Value is not >= {show(rule)}",
             )
         elif local in ("lessThan", "lessThanOrEquals"):
             op, shown = ("<", "<=") if local == "lessThan" else ("<=", "<")
+            other = _term(rule)
             add(
-                f"{values} ?this <{rule}> ?other . FILTER(!COALESCE(?value {op} ?other, false))",
+                f"{values} ?this {other} ?other . FILTER(!COALESCE(?value {op} ?other, false))",
                 f"Value of {{focus}}->{show(rule)} {shown} {{value}}",
             )
         elif local == "or":
@@ -299,7 +326,7 @@ def _property_constraints(shapes: Any, prop: Any, focus: str, below: Any) -> lis
                     raise UsageError(f"newskg compiles sh:or only of sh:class shapes ({prop})")
                 classes.append(str(shapes.value(member, URIRef(SH + "class"))))
             add(
-                f"{values} MINUS {{ ?value <{RDF_TYPE}> ?valueType . "
+                f"{values} MINUS {{ ?value {_iri(RDF_TYPE)} ?valueType . "
                 f"VALUES ?valueType {{ {_iris(below(classes))} }} }}",
                 "Node {value} must conform to one or more shapes in "
                 + " , ".join(show(m) for m in Collection(shapes, rule)),
