@@ -42,17 +42,12 @@ from pathlib import Path
 from typing import Any
 
 from .measure import Measurement, measure, median
-from .run import Record, _add_note, _log, _mb, _ratio, _round
+from .run import Record, _add_note, _log, _mb, _ratio, _round, new_record
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 TIMEOUT = 3600.0
 """Seconds after which one push (or the POST) is killed and recorded as timed out."""
 ANCHOR = "one POST of the N-Quads export to /store"
-TARGETS = {
-    "push": "target: at most 1.5 x the POST (issue 5)",
-    "push:update": "no target; issue 5 sets one for gsp",
-    "repush": "target: under 1 s (issue 5)",
-}
 
 
 def _free_port() -> int:
@@ -161,7 +156,7 @@ def push_records(
         work.mkdir(parents=True, exist_ok=True)
         bench = _Bench(corpus, work, timeout)
         if not bench.export():
-            return [_record(t, articles, [], bench.problems["export"]) for t in _tasks(update)]
+            return [new_record(t, articles, [], bench.problems["export"]) for t in _tasks(update)]
         for run in range(runs):
             _log(f"push: run {run + 1} of {runs} ({articles} articles)")
             bench.run(run, update)
@@ -170,7 +165,7 @@ def push_records(
     anchor_peak = max((r.peak_rss_kb for r in found["post"]), default=None)
     records = []
     for task in _tasks(update):
-        record = _record(task, articles, found[task], problems.get(task))
+        record = new_record(task, articles, found[task], problems.get(task))
         if task != "repush":
             record["anchor"] = ANCHOR
             record["anchor_median_s"] = _round(median(anchor)) if anchor else None
@@ -270,22 +265,6 @@ class _Bench:
 
 def _tasks(update: bool) -> list[str]:
     return ["push", "repush", *(["push:update"] if update else [])]
-
-
-def _record(task: str, articles: int, runs: list[Measurement], problem: str | None) -> Record:
-    record: Record = {
-        "task": task,
-        "articles": articles,
-        "median_s": _round(median([r.seconds for r in runs])) if runs else None,
-        "peak_rss_mb": _mb(max(r.peak_rss_kb for r in runs)) if runs else None,
-        "runs": len(runs),
-    }
-    if problem:
-        _add_note(record, problem)
-    _add_note(record, TARGETS[task])
-    shown = f"{record['median_s']} s" if runs else "failed"
-    _log(f"{task} ({articles} articles): {shown}" + (f" [{problem}]" if problem else ""))
-    return record
 
 
 def main(argv: Sequence[str] | None = None) -> int:

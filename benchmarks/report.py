@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .run import COLUMNS
+
 HEADER = (
     "task",
     "articles",
@@ -25,17 +27,7 @@ HEADER = (
     "ratio",
     "rows/s",
 )
-KEYS = (
-    "task",
-    "articles",
-    "median_s",
-    "peak_rss_mb",
-    "anchor",
-    "anchor_median_s",
-    "anchor_peak_rss_mb",
-    "ratio",
-    "rows_per_s",
-)
+KEYS = (*COLUMNS, "rows_per_s")
 
 
 def _cell(value: Any) -> str:

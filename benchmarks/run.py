@@ -77,6 +77,9 @@ TARGETS = {
     "rebuild-one": "target: under 1 s (issue 6)",
     "startup": "target: under 0.3 s",
     "query:first-article": "target: under 1 s",
+    "push": "target: at most 1.5 x the POST (issue 5)",
+    "push:update": "no target; issue 5 sets one for gsp",
+    "repush": "target: under 1 s (issue 5)",
 }
 
 STORE_LOAD = re.compile(
@@ -149,6 +152,27 @@ def _ratio(value: float | None, anchor: float | None) -> float | None:
     if value is None or anchor is None or anchor <= 0:
         return None
     return round(value / anchor, 2)
+
+
+def new_record(
+    task: str, articles: int, runs: list[Measurement], problem: str | None = None
+) -> Record:
+    """A task's record from its runs (median time, peak memory), its problem and its
+    target as notes; logged on stderr."""
+    record: Record = {
+        "task": task,
+        "articles": articles,
+        "median_s": _round(median([r.seconds for r in runs])) if runs else None,
+        "peak_rss_mb": _mb(max(r.peak_rss_kb for r in runs)) if runs else None,
+        "runs": len(runs),
+    }
+    if problem:
+        _add_note(record, problem)
+    if task in TARGETS:
+        _add_note(record, TARGETS[task])
+    shown = f"{record['median_s']} s" if runs else "failed"
+    _log(f"{task} ({articles} articles): {shown}" + (f" [{problem}]" if problem else ""))
+    return record
 
 
 def _add_note(record: Record, note: str) -> None:
@@ -349,21 +373,9 @@ class Bench:
         runs: list[Measurement],
         problem: str | None = None,
     ) -> Record:
-        record: Record = {
-            "task": task,
-            "articles": articles,
-            "median_s": _round(median([r.seconds for r in runs])) if runs else None,
-            "peak_rss_mb": _mb(max(r.peak_rss_kb for r in runs)) if runs else None,
-            "runs": len(runs),
-        }
-        if problem:
-            _add_note(record, problem)
-        if task in TARGETS:
-            _add_note(record, TARGETS[task])
+        record = new_record(task, articles, runs, problem)
         self.records.append(record)
         self.save()
-        shown = f"{record['median_s']} s" if runs else "failed"
-        _log(f"{task} ({articles} articles): {shown}" + (f" [{problem}]" if problem else ""))
         return record
 
     def anchor(
