@@ -695,56 +695,49 @@ def _commit(
         and manifest.get("inferred") in (None, _premises(entries, registry_hash, ontology_hash))
     )
     if idle:  # nothing to change: leave the store closed (opening a large one takes seconds)
-        result.inferred = int(manifest.get("inferred_quads", 0)) if manifest.get("inferred") else 0
-        _finish(
-            folder,
-            project,
-            result,
-            entries,
-            counts,
-            registry,
-            manifest,
-            (registry_hash, ontology_hash, sources_hash),
-            manifest.get("inferred"),
+        kept = manifest.get("inferred")
+        inferred: tuple[str | None, int] = (
+            kept,
+            int(manifest.get("inferred_quads", 0)) if kept else 0,
         )
-        return
-    store = folder.open_store()
-    try:
-        if not fresh:
-            for article_id in [*result.removed, *result.built]:
-                if article_id in previous:
-                    _remove_graphs(store, previous[article_id]["graphs"])
-            load_files(store, [staging / "nq" / f"{a}.nq" for a in result.built])
-        if delta is not None:
-            for quad in delta[0]:
-                store.remove(quad)
-            store.extend(delta[1])
-            metadata = _mapping().build_metadata_quads(mint, sources)
-            _write_metadata(folder, mint, metadata, prefixes)
-            counts[mint.graph("build").value] = len(metadata)
-        for path, graph, quads in own:  # not through the loader, which relabels blank nodes
-            _remove_graphs(store, [graph.value])
-            store.extend(quads)
-            if graph != mint.graph("build"):
-                _write_trig(path, quads, prefixes)
-            else:
-                _write_metadata(folder, mint, quads, prefixes)
-            counts[graph.value] = len(quads)
-        premises = _premises(entries, registry_hash, ontology_hash)
-        inferred = _update_inferred(
-            store,
-            folder,
-            project,
-            entries,
-            premises,
-            manifest.get("inferred"),
-            reason,
-            reason_timeout,
-            prefixes,
-        )
-        store.flush()
-    finally:
-        del store
+    else:
+        store = folder.open_store()
+        try:
+            if not fresh:
+                for article_id in [*result.removed, *result.built]:
+                    if article_id in previous:
+                        _remove_graphs(store, previous[article_id]["graphs"])
+                load_files(store, [staging / "nq" / f"{a}.nq" for a in result.built])
+            if delta is not None:
+                for quad in delta[0]:
+                    store.remove(quad)
+                store.extend(delta[1])
+                metadata = _mapping().build_metadata_quads(mint, sources)
+                _write_metadata(folder, mint, metadata, prefixes)
+                counts[mint.graph("build").value] = len(metadata)
+            for path, graph, quads in own:  # not through the loader, which relabels blank nodes
+                _remove_graphs(store, [graph.value])
+                store.extend(quads)
+                if graph != mint.graph("build"):
+                    _write_trig(path, quads, prefixes)
+                else:
+                    _write_metadata(folder, mint, quads, prefixes)
+                counts[graph.value] = len(quads)
+            premises = _premises(entries, registry_hash, ontology_hash)
+            inferred = _update_inferred(
+                store,
+                folder,
+                project,
+                entries,
+                premises,
+                manifest.get("inferred"),
+                reason,
+                reason_timeout,
+                prefixes,
+            )
+            store.flush()
+        finally:
+            del store
     result.inferred = inferred[1]
     _finish(
         folder,
