@@ -14,7 +14,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-Advance = Callable[[int], None]
+Advance = Callable[..., None]
+"""``advance(n=1, label=None)``: count `n` steps done; `label` names the current one."""
 
 QUIET = False
 """Set by the CLI's ``--quiet``: no bar anywhere."""
@@ -27,7 +28,7 @@ def enabled() -> bool:
     return not QUIET and sys.stderr.isatty()
 
 
-def _uncounted(n: int = 1) -> None:
+def _uncounted(n: int = 1, label: str | None = None) -> None:
     """Counts nothing: the bar is off."""
 
 
@@ -42,16 +43,24 @@ def progress(description: str, total: int, unit: str = "") -> Iterator[Advance]:
         BarColumn,
         MofNCompleteColumn,
         Progress,
+        ProgressColumn,
+        Task,
         TextColumn,
         TimeElapsedColumn,
         TimeRemainingColumn,
     )
+    from rich.text import Text
+
+    class Rate(ProgressColumn):  # steps per second, in the step's unit
+        def render(self, task: Task) -> Text:
+            return Text(f"{task.speed:,.0f} {unit}/s" if task.speed else "")
 
     bar = Progress(
-        TextColumn(description),
+        TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn(unit),
+        Rate(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
         console=Console(stderr=True),
@@ -67,9 +76,11 @@ def progress(description: str, total: int, unit: str = "") -> Iterator[Advance]:
     shown = False
     last = 0.0
 
-    def advance(n: int = 1) -> None:
+    def advance(n: int = 1, label: str | None = None) -> None:
         nonlocal shown, last
         bar.advance(task, n)
+        if label is not None:
+            bar.update(task, description=label if len(label) <= 40 else "…" + label[-39:])
         now = time.monotonic()
         if not shown and now - started >= delay:
             bar.start()

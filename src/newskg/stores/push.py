@@ -56,7 +56,6 @@ import logging
 import os
 import queue
 import re
-import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -71,6 +70,8 @@ from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store, serialize
 
 from ..errors import StoreError
 from ..profiles import Endpoint, credentials, resolve
+from ..progress import enabled as progress_enabled
+from ..progress import progress
 from ..vocab import NK, Minter
 from .http import Backoff, HttpClient, TransientError
 
@@ -487,13 +488,12 @@ class PushFailed(StoreError):
 
 
 class _Progress:
-    """A rich progress bar on stderr in triples, with triples per second; silent (and
-    rich not even imported) when stderr is not a terminal."""
+    """The push's bar (newskg.progress): triples sent, with triples per second."""
 
     def __init__(self, total: int, enabled: bool) -> None:
         self.total = total
         self.enabled = enabled and total > 0
-        self._advance: Callable[[int, str], None] = lambda triples, label: None
+        self._advance: Callable[..., None] = lambda triples, label=None: None
 
     @contextmanager
     def running(self) -> Iterator[None]:
@@ -501,39 +501,12 @@ class _Progress:
         if not self.enabled:
             yield
             return
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
-        bar = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("triples, {task.fields[rate]}/s"),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        )
-        with bar:
-            task = bar.add_task("push", total=self.total, rate="-")
-
-            def advance(triples: int, label: str) -> None:
-                bar.advance(task, triples)
-                speed = next(t.speed for t in bar.tasks if t.id == task)
-                rate = f"{speed:,.0f}" if speed else "-"
-                short = label if len(label) <= 40 else "…" + label[-39:]
-                bar.update(task, description=short, rate=rate)
-
+        with progress("push", self.total, "triples") as advance:
             self._advance = advance
             try:
                 yield
             finally:
-                self._advance = lambda triples, label: None
+                self._advance = lambda triples, label=None: None
 
     def advance(self, triples: int, label: str) -> None:
         """Count triples sent."""
@@ -994,7 +967,7 @@ def push(
     report = PushReport(target.name, target.protocol, notes=list(target.derived))
     folder = BuildDir(project.root).path
     store = Store.read_only(str(folder / "store"))
-    show = sys.stderr.isatty() if progress is None else progress
+    show = progress_enabled() if progress is None else progress
     if default_graph:
         union = local_graphs(store, mint, True, folder)[DEFAULT]
         pusher = _Pusher(client, target, mint, store, max(1, chunk_size), max(1, batch_size))
