@@ -17,6 +17,7 @@ from benchmarks.generate import generate
 from pyoxigraph import Quad, RdfFormat, Store, parse
 
 import newskg
+from newskg import pipeline
 from newskg.loading import BULK_THRESHOLD, ConcatReader, load_files
 
 NEWSKG = str(Path(sys.executable).with_name("newskg"))
@@ -163,24 +164,35 @@ def test_a_progress_bar_on_a_terminal_and_none_with_quiet_or_in_a_pipe(corpus: P
     assert "mapping" not in piped.stderr and "\x1b[" not in piped.stderr
 
 
+def _must_not_be_called(*args: object) -> None:
+    raise AssertionError("the build metadata's file was written whole")
+
+
 def _graph_files(root: Path) -> dict[str, bytes]:
     folder = root / "build" / "graphs"
     files = sorted(p for p in folder.rglob("*") if p.is_file())
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in files}
 
 
-def test_an_incremental_build_writes_the_bytes_a_fresh_one_writes(corpus: Path) -> None:
+def test_an_incremental_build_writes_the_bytes_a_fresh_one_writes(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     newskg.build(corpus)
     sheet = sorted((corpus / "data" / "articles").glob("*.yaml"))[7]
     before = sheet.read_text(encoding="utf-8")
+    manifest = corpus / "build" / "manifest.json"
     try:
         sheet.write_text(before.replace("headline: ", "headline: Changed ", 1), "utf-8")
-        result = newskg.build(corpus)
+        with monkeypatch.context() as patch:  # the metadata's file is patched, not rewritten
+            patch.setattr(pipeline, "_write_metadata", _must_not_be_called)
+            result = newskg.build(corpus)
         assert result.built == [sheet.stem]
         incremental, stored = _graph_files(corpus), _store_quads(corpus)
+        written = manifest.read_bytes()  # unchanged entries' lines kept as they were read
         assert b"Changed " in incremental[f"articles/{sheet.stem}.trig"]
         newskg.build(corpus, full=True)
         assert _graph_files(corpus) == incremental
+        assert manifest.read_bytes() == written
         assert _store_quads(corpus) == stored
     finally:
         sheet.write_text(before, encoding="utf-8")
