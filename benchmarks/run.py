@@ -304,8 +304,9 @@ def query_cases(root: Path, only: Sequence[str] = ()) -> list[QueryCase]:
         param = (required or list(query.parameters))[0]
         value = _parameter_value(param, query.parameters[param].type, entries, base)
         if value is not None:
+            text = query.narrowed_for({param}).source  # the text newskg runs
             cases.append(
-                QueryCase(f"query:{name}", name, query.source, {param: value[0]}, {param: value[1]})
+                QueryCase(f"query:{name}", name, text, {param: value[0]}, {param: value[1]})
             )
     for name, query in queries.items():
         if only and name not in only:

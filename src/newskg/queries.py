@@ -12,12 +12,22 @@ package; a project's `queries/` folder adds its own or overrides them by name.
     #   party: {type: iri, description: "A plaintiff or defendant."}
     # ---
     SELECT ...
+
+A query with optional parameters may come with *narrowed* forms: `lawsuits.party.rq`
+is the same question asked about one party, run instead of `lawsuits.rq` when `party`
+is given.  Both give the same rows (a test holds them to it); they differ in the order
+in which a store is led to join.  A query engine plans once for any value of a
+parameter, so one text cannot be fast both ways: asked about the whole corpus it should
+read each property once and join the lists by hashing, asked about one entity it should
+start from that entity and look up only what touches it.  The narrowed form has a header
+of its own (its title and description) and takes its parameters from the main query.
 """
 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -65,6 +75,16 @@ class StoredQuery:
     path: Path
     parameters: dict[str, Parameter] = field(default_factory=dict)
     severity: Severity | None = None
+    narrowed: dict[str, StoredQuery] = field(default_factory=dict)
+    """The forms of this query asked about one value of a parameter, by parameter."""
+
+    def narrowed_for(self, given: Iterable[str]) -> StoredQuery:
+        """The form to run when these parameters are given: the narrowed form of the
+        first given parameter (in name order) that has one, else this query."""
+        for name in sorted(given):
+            if name in self.narrowed:
+                return self.narrowed[name]
+        return self
 
 
 def _split_header(text: str) -> tuple[str, int]:
@@ -146,9 +166,45 @@ def catalogue(project_root: Path | None = None, *, checks: bool = False) -> dict
     own, then the project's, which add to them or replace them by name."""
     found: dict[str, StoredQuery] = {}
     for folder in _folders(project_root, "checks" if checks else ""):
-        for path in sorted(folder.glob("*.rq")):
-            found[path.stem] = read_query(path)
+        paths = sorted(folder.glob("*.rq"))
+        for path in paths:
+            if "." not in path.stem:
+                found[path.stem] = read_query(path)
+        for path in paths:
+            if "." in path.stem:
+                _add_narrowed(found, path)
     return dict(sorted(found.items()))
+
+
+def _add_narrowed(found: dict[str, StoredQuery], path: Path) -> None:
+    """Attach `NAME.PARAMETER.rq` to the query NAME found so far (a project's own
+    `NAME.rq` replaces the packaged query with its narrowed forms)."""
+    name, _, parameter = path.stem.partition(".")
+    base = found.get(name)
+    if base is None or parameter not in base.parameters:
+        missing = f"{name!r} has no parameter {parameter!r}" if base else f"there is no {name}.rq"
+        raise DataErrors(
+            [
+                Problem(
+                    Location(str(path), 1, 1),
+                    f"{path.name} narrows {name!r} by {parameter!r}, but {missing}",
+                    "name it QUERY.PARAMETER.rq after a stored query and one of its parameters",
+                )
+            ]
+        )
+    own = read_query(path)
+    if own.parameters:
+        raise DataErrors(
+            [
+                Problem(
+                    Location(str(path), 1, 1),
+                    "a narrowed query takes its parameters from the main query",
+                    f"declare them in {name}.rq only",
+                )
+            ]
+        )
+    form = replace(base, title=own.title, source=own.source, path=path, narrowed={})
+    found[name] = replace(base, narrowed={**base.narrowed, parameter: form})
 
 
 def stored_query(name: str, project_root: Path | None = None) -> StoredQuery:

@@ -147,8 +147,9 @@ def run(query: StoredQuery, given: dict[str, str], context: QueryContext) -> Ans
     `substitutions` is planned as if it were free (a query asked about one entity then
     reads the whole corpus, and `BOUND(?x)` is decided before the value arrives).
     """
-    info = inspect_query(query.source, str(query.path))
     bindings: dict[str, Term] = bind_parameters(query, given, context.prefixes, context.resolve_id)
+    query = query.narrowed_for(bindings)
+    info = inspect_query(query.source, str(query.path))
     text = with_values(query.source, bindings)
     if context.endpoint is not None:
         from .profiles import credentials, resolve
