@@ -30,6 +30,7 @@ from typing import Any
 from pyoxigraph import NamedNode, Quad, RdfFormat, Store, serialize
 
 from . import __version__
+from .children import Child
 from .consistency import HERMIT_LIMIT, Axioms, Clash, HermitRun, Triple, clashes
 from .errors import DataErrors, Location
 from .findings import Finding, Report
@@ -197,46 +198,6 @@ def _silent(label: str, items: Iterable[Any], total: int) -> Iterator[Any]:
     yield from items
 
 
-class _Forked:
-    """A function run in a forked child (the second core), its result pickled back."""
-
-    def __init__(self, func: Callable[..., Any], *args: Any) -> None:
-        import multiprocessing
-        import tempfile
-
-        self._tmp = tempfile.TemporaryDirectory(prefix="newskg-check-")
-        self._out = Path(self._tmp.name) / "result.pickle"
-        self._child = multiprocessing.get_context("fork").Process(
-            target=_forked_child, args=(func, args, str(self._out))
-        )
-        self._child.start()
-
-    def result(self) -> Any:
-        import pickle
-
-        self._child.join()
-        try:
-            if self._child.exitcode != 0 or not self._out.is_file():
-                raise RuntimeError(f"a check's child process failed (exit {self._child.exitcode})")
-            return pickle.loads(self._out.read_bytes())  # our own child's file
-        finally:
-            self._tmp.cleanup()
-
-
-def _forked_child(func: Callable[..., Any], args: tuple[Any, ...], out: str) -> None:
-    import os
-    import pickle
-
-    try:
-        Path(out).write_bytes(pickle.dumps(func(*args)))
-    except BaseException:
-        import traceback
-
-        traceback.print_exc()
-        os._exit(1)
-    os._exit(0)
-
-
 # -- one run of the graph checks ---------------------------------------------------------------
 
 
@@ -316,25 +277,22 @@ class Run:
             if unit in found:
                 found[unit].findings.append(finding)
 
+        queries = _shape_queries()
         if store_path is None:
             self._consistency(store, units, found)
-        else:  # on the other core: reading the articles' statements out of the store is slow
-            owl = _Forked(self._consistency_child, store_path, units)
-        self._shacl(store, give)
+            results = self._shacl(store, queries)
+        else:  # the consistency and half the shapes on the other core
+            other = Child(_other_core, self.root, self.manifest, store_path, units)
+            results = self._shacl(store, _half(queries, 0))
         self._stored_checks(store, store_path, give)
         if store_path is not None:
-            for unit, (own, clashes_found) in owl.result().items():
+            owl, theirs = other.wait()
+            results |= theirs
+            for unit, (own, clashes_found) in owl.items():
                 found[unit].own = own
                 found[unit].findings += clashes_found
+        self._locate_shacl(store, results, give)
         return found
-
-    def _consistency_child(
-        self, store_path: Path, units: list[str]
-    ) -> dict[str, tuple[int, list[Finding]]]:
-        found = {u: _Unit() for u in units}
-        self.step = _silent
-        self._consistency(Store.read_only(str(store_path)), units, found)
-        return {u: (f.own, f.findings) for u, f in found.items()}
 
     def owner(self, store: Store, iri: str, prop: str | None = None, value: Any = None) -> str:
         """The unit a finding about `iri` belongs to: the article its IRI names, else the
@@ -351,17 +309,23 @@ class Run:
         owners = sorted({a for g in graphs if (a := self.locator.article_of(g)) is not None})
         return owners[0] if owners else REGISTRY
 
-    def _shacl(self, store: Store, give: Callable[[str, Finding], None]) -> None:
-        """The shapes, compiled to SPARQL, over the union of the store's graphs."""
+    def _shacl(self, store: Store, queries: list[Any]) -> set[Any]:
+        """The results of some compiled shapes over the union of the store's graphs."""
+        from . import shacl
+
+        results: set[shacl.Result] = set()
+        for query in self.step("SHACL shapes", queries, len(queries)):
+            results.update(shacl.run_queries(store, [query]))
+        return results
+
+    def _locate_shacl(
+        self, store: Store, results: set[Any], give: Callable[[str, Finding], None]
+    ) -> None:
+        """Each SHACL result as a finding of the unit that owns its focus node."""
         from pyoxigraph import parse
 
         from . import shacl
 
-        shapes, ontology = shacl.load_graphs()
-        queries = shacl.compile_shapes(shapes, ontology)
-        results: set[shacl.Result] = set()
-        for query in self.step("SHACL shapes", queries, len(queries)):
-            results.update(shacl.run_queries(store, [query]))
         for result in sorted(results, key=shacl.Result.key):
             value = None
             if result.value is not None:
@@ -429,6 +393,35 @@ class Run:
                 where = first.location if first else Location(str(check.path.name))
                 shown = ", ".join(short(t, self.prefixes) for t in row if t is not None)
                 give(unit, Finding(severity, where, f"{check.title}: {shown}", "", check.name))
+
+
+def _shape_queries() -> list[Any]:
+    """The shapes compiled to SPARQL (the same list in every process)."""
+    from . import shacl
+
+    shapes, ontology = shacl.load_graphs()
+    return shacl.compile_shapes(shapes, ontology)
+
+
+def _half(queries: list[Any], which: int) -> list[Any]:
+    """One of two halves of the shapes' queries: every other one, since neighbours
+    (the constraints of one shape) cost about the same."""
+    return queries[which::2]
+
+
+def _other_core(
+    root: Path, manifest: dict[str, Any], store_path: Path, units: list[str]
+) -> tuple[dict[str, tuple[int, list[Finding]]], set[Any]]:
+    """In a child, beside the parent's half of the shapes and the stored checks: the
+    consistency checks of every unit and the other half of the shapes.  Reading the
+    articles' statements out of the store is slow, so this half has fewer shapes."""
+    run = Run(root, manifest, Locator(root, manifest), {}, 0.0, _silent)
+    run.wanted = set(units)
+    store = Store.read_only(str(store_path))
+    found = {u: _Unit() for u in units}
+    run._consistency(store, units, found)
+    results = run._shacl(store, _half(_shape_queries(), 1))
+    return {u: (f.own, f.findings) for u, f in found.items()}, results
 
 
 def _iri_triples(ntriples: bytes) -> list[Triple]:

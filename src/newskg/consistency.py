@@ -11,12 +11,7 @@ scale (above :data:`HERMIT_LIMIT` statements).
 
 from __future__ import annotations
 
-import contextlib
-import multiprocessing
-import os
-import signal
 import tempfile
-import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -189,19 +184,11 @@ def _most_specific(found: list[Clash], axioms: Axioms) -> list[Clash]:
 # -- HermiT, stopped at a timeout --------------------------------------------------------
 
 
-def _hermit_child(paths: list[str], out: str) -> None:
-    os.setsid()  # its own process group, so that Java goes with it when stopped
-    try:
-        from .ontology import reason
+def _hermit_verdict(path: str) -> bool:
+    """In the child: HermiT's verdict on the ontology with the N-Triples at `path`."""
+    from .ontology import reason
 
-        report = reason([Path(p) for p in paths])
-        Path(out).write_text(
-            "consistent" if report.consistent else "inconsistent", encoding="utf-8"
-        )
-    except BaseException as exc:
-        Path(out).write_text(f"error\n{type(exc).__name__}: {exc}", encoding="utf-8")
-        os._exit(1)
-    os._exit(0)
+    return bool(reason([Path(path)]).consistent)
 
 
 class HermitRun:
@@ -210,42 +197,30 @@ class HermitRun:
     it works on the second core while the caller does something else."""
 
     def __init__(self, ntriples: bytes) -> None:
+        from .children import Child
+
         self._tmp = tempfile.TemporaryDirectory(prefix="newskg-hermit-")
         data = Path(self._tmp.name) / "data.nt"
         data.write_bytes(ntriples)
-        self._out = Path(self._tmp.name) / "verdict"
-        self._started = time.monotonic()
-        self._child = multiprocessing.get_context("fork").Process(
-            target=_hermit_child, args=([str(data)], str(self._out))
-        )
-        self._child.start()
+        self._child = Child(_hermit_verdict, str(data), own_group=True)
 
     def verdict(self, timeout: float) -> bool | None:
         """True or False, or None when HermiT did not finish within `timeout` seconds
         of being started."""
+        from .children import ChildFailed, ChildTimeout
+        from .errors import StoreError
+
         try:
-            self._child.join(max(0.0, timeout - (time.monotonic() - self._started)))
-            if self._child.is_alive():
-                assert self._child.pid is not None  # it was started
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self._child.pid, signal.SIGKILL)
-                self._child.join()
-                return None
-            text = (
-                self._out.read_text(encoding="utf-8")
-                if self._out.is_file()
-                else "error\nno verdict"
-            )
+            return bool(self._child.wait(timeout))
+        except ChildTimeout:
+            return None
+        except ChildFailed as failed:
+            raise StoreError(
+                f"HermiT failed: {failed.kind}: {failed.message}",
+                "is Java installed? `make test` installs it",
+            ) from None
         finally:
             self._tmp.cleanup()
-        if text.startswith("error"):
-            from .errors import StoreError
-
-            raise StoreError(
-                f"HermiT failed: {text.partition(chr(10))[2]}",
-                "is Java installed? `make test` installs it",
-            )
-        return text == "consistent"
 
 
 def hermit_consistent(ntriples: bytes, timeout: float) -> bool | None:

@@ -11,11 +11,7 @@ corpora should reason in a triple store (see the README).
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import tempfile
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, Triple, parse, serialize
@@ -54,37 +50,22 @@ def materialise(ontology_nt: bytes, data_nt: bytes, base: str) -> bytes:
     return ("\n".join(sorted(kept)) + "\n").encode() if kept else b""
 
 
-def _child(ontology_nt: bytes, data_nt: bytes, base: str, out: str) -> None:
-    try:
-        Path(out).write_bytes(materialise(ontology_nt, data_nt, base))
-    except BaseException as exc:
-        Path(out + ".error").write_text(f"{type(exc).__name__}: {exc}", encoding="utf-8")
-        os._exit(1)
-    os._exit(0)
-
-
 def infer(
     ontology: Iterable[Triple], data: Iterable[Triple], base: str, graph: NamedNode, timeout: float
 ) -> list[Quad]:
     """Materialise in a child process that is stopped at `timeout` (owlrl has no timeout)."""
+    from .children import ChildFailed, ChildTimeout, run_in_child
+
     ontology_nt = serialize(list(ontology), format=RdfFormat.N_TRIPLES) or b""
     data_nt = serialize(list(data), format=RdfFormat.N_TRIPLES) or b""
-    context = multiprocessing.get_context("fork")
-    with tempfile.TemporaryDirectory(prefix="newskg-reason-") as tmp:
-        out = str(Path(tmp) / "inferred.nt")
-        child = context.Process(target=_child, args=(ontology_nt, data_nt, base, out))
-        child.start()
-        child.join(timeout)
-        if child.is_alive():
-            child.kill()
-            child.join()
-            raise StoreError(
-                f"reasoning did not finish within {timeout:g} s and was stopped",
-                "raise --timeout, or reason in a triple store for a corpus this size",
-            )
-        if Path(out + ".error").is_file():
-            raise StoreError(
-                f"reasoning failed: {Path(out + '.error').read_text(encoding='utf-8')}"
-            )
-        result: Any = parse(Path(out).read_bytes(), format=RdfFormat.N_TRIPLES)
-        return [Quad(t.subject, t.predicate, t.object, graph) for t in result]
+    try:
+        inferred = run_in_child(materialise, ontology_nt, data_nt, base, timeout=timeout)
+    except ChildTimeout:
+        raise StoreError(
+            f"reasoning did not finish within {timeout:g} s and was stopped",
+            "raise --timeout, or reason in a triple store for a corpus this size",
+        ) from None
+    except ChildFailed as failed:
+        raise StoreError(f"reasoning failed: {failed.kind}: {failed.message}") from None
+    result: Any = parse(inferred, format=RdfFormat.N_TRIPLES)
+    return [Quad(t.subject, t.predicate, t.object, graph) for t in result]

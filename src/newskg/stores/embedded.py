@@ -1,20 +1,17 @@
 """Queries on the embedded pyoxigraph store, in a child process that can be stopped.
 
-pyoxigraph's `Store.query` takes no timeout, so each query runs in a forked child that
-opens the store read-only and writes its answer to a file; the parent waits at most
-`timeout` seconds and kills the child if it must.
+pyoxigraph's `Store.query` takes no timeout, so each query runs in a child process (see
+:mod:`newskg.children`) that opens the store read-only and writes its answer to a file;
+the parent waits at most `timeout` seconds and kills the child if it must.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import shutil
 import tempfile
-import traceback
 import weakref
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyoxigraph import (
     NamedNode,
@@ -27,9 +24,12 @@ from pyoxigraph import (
     serialize,
 )
 
+from ..children import ChildFailed, ChildTimeout, run_in_child
 from ..errors import DataErrors, Location, Problem, StoreError, UsageError
-from ..sparql import Term
 from . import Answer
+
+if TYPE_CHECKING:  # not imported at run time: a query's child process imports this module
+    from ..sparql import Term
 
 
 class QueryTimeout(StoreError):
@@ -57,22 +57,16 @@ def missing_graphs(store_path: Path, graphs: set[str]) -> set[str]:
         del store
 
 
-def _answer(store_path: str, text: str, bindings: dict[str, Term], form: str, out: str) -> None:
-    """In the child: run the query and write its answer (or its error) to `out`."""
-    try:
-        store = Store.read_only(store_path)
-        substitutions: dict[Variable, Any] = {Variable(n): t for n, t in bindings.items()}
-        result = store.query(text, substitutions=substitutions or None)
-        with open(out, "wb") as stream:
-            if isinstance(result, QuerySolutions | QueryBoolean):
-                result.serialize(stream, QueryResultsFormat.JSON)
-            else:
-                serialize(result, stream, RdfFormat.N_TRIPLES)
-    except BaseException as exc:  # reported to the parent, which decides what it means
-        with open(out + ".error", "w", encoding="utf-8") as stream:
-            stream.write(f"{type(exc).__name__}\n{exc}\n{traceback.format_exc()}")
-        os._exit(1)
-    os._exit(0)
+def _answer(store_path: str, text: str, bindings: dict[str, Term], out: str) -> None:
+    """In the child: run the query and write its answer to `out`."""
+    store = Store.read_only(store_path)
+    substitutions: dict[Variable, Any] = {Variable(n): t for n, t in bindings.items()}
+    result = store.query(text, substitutions=substitutions or None)
+    with open(out, "wb") as stream:
+        if isinstance(result, QuerySolutions | QueryBoolean):
+            result.serialize(stream, QueryResultsFormat.JSON)
+        else:
+            serialize(result, stream, RdfFormat.N_TRIPLES)
 
 
 def query_embedded(
@@ -84,33 +78,19 @@ def query_embedded(
     source: str = "<query>",
 ) -> Answer:
     """Run a query on the on-disk store, stopping it after `timeout` seconds."""
-    context = multiprocessing.get_context("fork")
     folder = tempfile.mkdtemp(prefix="newskg-query-")
     out = str(Path(folder) / "answer")
     try:
-        child = context.Process(target=_answer, args=(str(store_path), text, bindings, form, out))
-        child.start()
-        child.join(timeout)
-        if child.is_alive():
-            child.kill()
-            child.join()
-            raise QueryTimeout(
-                f"{source}: the query ran longer than {timeout:g} s and was stopped",
-                "narrow it down, or raise --timeout",
-            )
-        error = Path(out + ".error")
-        if error.is_file():
-            kind, message = (error.read_text(encoding="utf-8").split("\n", 2) + ["", ""])[:2]
-            if kind == "SyntaxError":
-                raise DataErrors([Problem(Location(source), f"SPARQL syntax error: {message}")])
-            if kind in {"RuntimeError", "ValueError"}:
-                raise UsageError(f"{source}: {message}")
-            raise StoreError(
-                f"the embedded store failed: {kind}: {message}",
-                "delete build/ and run newskg build again",
-            )
-        if child.exitcode != 0 or not Path(out).is_file():
-            raise StoreError(f"the query process ended with code {child.exitcode}")
+        run_in_child(_answer, str(store_path), text, bindings, out, timeout=timeout)
+    except ChildTimeout:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise QueryTimeout(
+            f"{source}: the query ran longer than {timeout:g} s and was stopped",
+            "narrow it down, or raise --timeout",
+        ) from None
+    except ChildFailed as failed:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise _query_error(failed, source) from None
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -118,3 +98,17 @@ def query_embedded(
     answer = Answer(form, Path(out))
     weakref.finalize(answer, shutil.rmtree, folder, True)
     return answer
+
+
+def _query_error(failed: ChildFailed, source: str) -> Exception:
+    """What a failed query means to the user: their syntax, their usage, or the store."""
+    if failed.kind == "SyntaxError":
+        return DataErrors([Problem(Location(source), f"SPARQL syntax error: {failed.message}")])
+    if failed.kind in {"RuntimeError", "ValueError"}:
+        return UsageError(f"{source}: {failed.message}")
+    if failed.kind == "exit":
+        return StoreError(failed.message)
+    return StoreError(
+        f"the embedded store failed: {failed.kind}: {failed.message}",
+        "delete build/ and run newskg build again",
+    )

@@ -1,0 +1,210 @@
+"""Work in a child process that can be stopped: pyoxigraph queries, HermiT and owlrl take
+no timeout, and a child is also how a check uses the second core.
+
+One rule for every caller: a child is forked only while the parent is known to run one
+thread.  A fork copies the memory of every thread but runs only the caller's, so a lock
+that another thread held (RocksDB's background threads, started by the first on-disk
+pyoxigraph store a process opens and never stopped) stays locked in the child forever, or
+its half-written state crashes it: with the test suite in one order a check's child died
+of SIGSEGV.  Once the parent has other threads, the child is a fresh interpreter instead
+(``python -c``, importing only this module and then the function's), so the function and
+its arguments must be picklable: module-level functions, paths rather than open stores.
+
+Why not multiprocessing's forkserver or spawn for that: both import the parent's main
+module again in the child, and for the ``newskg`` command that is all of newskg.cli, about
+0.3 s of processor time per query; a bare interpreter with pyoxigraph costs about 0.05 s.
+Why not always the fresh interpreter: ``newskg query`` runs one child per query, and a
+fork costs a few milliseconds, safely, whenever the parent has opened no store yet.
+
+The function and its arguments go to the child, and its return value (or its exception,
+as type name, message and traceback, raised in the parent as :class:`ChildFailed`) comes
+back, pickled through files in a temporary folder: a pipe would fill and block a child
+with a large answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+
+class ChildTimeout(Exception):
+    """The child ran longer than its timeout and was killed."""
+
+
+class ChildFailed(Exception):
+    """The child's function raised (or the child died); `kind` is the exception's type
+    name (or ``"exit"``), `message` its text."""
+
+    def __init__(self, kind: str, message: str, details: str = "") -> None:
+        super().__init__(f"{kind}: {message}")
+        self.kind = kind
+        self.message = message
+        self.details = details
+
+
+def single_threaded() -> bool:
+    """Whether this process runs one thread (counted in /proc; False where there is none,
+    so that elsewhere the safe way is taken)."""
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
+
+
+def start_method() -> str:
+    """fork while it is safe, else a fresh interpreter (see the module's docstring)."""
+    return "fork" if single_threaded() else "exec"
+
+
+class Child:
+    """`func(*args)` started in a child process; :meth:`wait` for its result.
+
+    With `own_group`, the child leads a process group of its own and the whole group is
+    killed at the timeout: HermiT's Java process goes with it."""
+
+    def __init__(self, func: Callable[..., Any], *args: Any, own_group: bool = False) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="newskg-child-")
+        self._folder = Path(self._tmp.name)
+        self._group = own_group
+        self._started = time.monotonic()
+        self._process: _Forked | _Fresh
+        if start_method() == "fork":
+            self._process = _Forked(func, args, self._folder, own_group)
+        else:
+            (self._folder / "job").write_bytes(pickle.dumps((func, args)))
+            self._process = _Fresh(self._folder, own_group)
+
+    def wait(self, timeout: float | None = None) -> Any:
+        """The function's return value; raises :class:`ChildTimeout` when it has not
+        returned `timeout` seconds after it was started, :class:`ChildFailed` when it
+        raised.  The child is gone either way."""
+        try:
+            left = None if timeout is None else max(0.0, timeout - self.elapsed())
+            if not self._process.join(left):
+                self.stop()
+                raise ChildTimeout(f"stopped after {timeout:g} s")
+            return self._outcome()
+        finally:
+            self._tmp.cleanup()
+
+    def elapsed(self) -> float:
+        """Seconds since the child was started."""
+        return time.monotonic() - self._started
+
+    def stop(self) -> None:
+        """Kill the child (and its group, if it leads one) and wait for it."""
+        if self._group:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self._process.pid, signal.SIGKILL)
+        self._process.kill()
+
+    def _outcome(self) -> Any:
+        error = self._folder / "error"
+        if error.is_file():
+            kind, message, details = pickle.loads(error.read_bytes())  # our own child's file
+            raise ChildFailed(kind, message, details)
+        out = self._folder / "result"
+        if self._process.exitcode() != 0 or not out.is_file():
+            code = self._process.exitcode()
+            raise ChildFailed("exit", f"the child process ended with code {code}")
+        return pickle.loads(out.read_bytes())  # our own child's file
+
+
+class _Forked:
+    """A forked child (multiprocessing's, for its sentinel to wait on)."""
+
+    def __init__(
+        self, func: Callable[..., Any], args: tuple[Any, ...], folder: Path, group: bool
+    ) -> None:
+        context: Any = multiprocessing.get_context("fork")
+        self._process = context.Process(target=_forked_main, args=(func, args, folder, group))
+        self._process.start()
+        self.pid: int = self._process.pid
+
+    def join(self, timeout: float | None) -> bool:
+        """Whether it ended within `timeout` seconds."""
+        self._process.join(timeout)
+        return not self._process.is_alive()
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            self._process.kill()
+        self._process.join()
+
+    def exitcode(self) -> int | None:
+        code: int | None = self._process.exitcode
+        return code
+
+
+class _Fresh:
+    """A fresh interpreter that runs the job in `folder`, with this process's sys.path."""
+
+    def __init__(self, folder: Path, group: bool) -> None:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        code = "import sys; from newskg.children import _fresh_main; _fresh_main(sys.argv[1])"
+        # -S: no site module (its .pth hooks cost 30 ms); the parent's sys.path has them
+        self._process = subprocess.Popen(
+            [sys.executable, "-S", "-c", code, str(folder)], env=env, start_new_session=group
+        )
+        self.pid = self._process.pid
+
+    def join(self, timeout: float | None) -> bool:
+        """Whether it ended within `timeout` seconds."""
+        try:
+            self._process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            self._process.kill()
+        self._process.wait()
+
+    def exitcode(self) -> int | None:
+        return self._process.returncode
+
+
+def run_in_child(func: Callable[..., Any], *args: Any, timeout: float | None = None) -> Any:
+    """`func(*args)` in a child process, stopped after `timeout` seconds."""
+    return Child(func, *args).wait(timeout)
+
+
+def _fresh_main(folder: str) -> None:
+    """In a fresh interpreter: the job that the parent left in `folder`."""
+    func, args = pickle.loads((Path(folder) / "job").read_bytes())  # our own parent's file
+    _run(func, args, Path(folder))
+
+
+def _forked_main(
+    func: Callable[..., Any], args: tuple[Any, ...], folder: Path, group: bool
+) -> None:
+    """In a forked child: leave without running the parent's exit handlers (they would
+    act on resources the child shares with it)."""
+    if group:
+        os.setsid()
+    _run(func, args, folder)
+
+
+def _run(func: Callable[..., Any], args: tuple[Any, ...], folder: Path) -> NoReturn:
+    """Run the function, write its result or its error, and exit at once."""
+    try:
+        result = pickle.dumps(func(*args))
+        (folder / "result").write_bytes(result)
+    except BaseException as exc:
+        report = (type(exc).__name__, str(exc), traceback.format_exc())
+        (folder / "error").write_bytes(pickle.dumps(report))
+        os._exit(1)
+    os._exit(0)

@@ -1,0 +1,91 @@
+"""Work in a child process: results, errors and timeouts, and no fork once the parent
+runs other threads (a forked check child died of SIGSEGV when tests/test_shacl.py ran
+before tests/test_check.py: pyoxigraph's RocksDB threads had started in the parent)."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pyoxigraph import NamedNode, Quad, Store
+
+from newskg import build
+from newskg.children import Child, ChildFailed, ChildTimeout, run_in_child, start_method
+from newskg.stores.embedded import query_embedded
+
+from .helpers import run_cli
+
+
+def _pid_and_sum(*numbers: int) -> tuple[int, int]:
+    return os.getpid(), sum(numbers)
+
+
+def _fail(message: str) -> None:
+    raise ValueError(message)
+
+
+def _count(store_path: str) -> int:
+    return len(Store.read_only(store_path))
+
+
+@pytest.fixture
+def other_thread() -> Iterator[None]:
+    """A second thread in this process while the test runs."""
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait, daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join()
+
+
+def test_a_child_returns_its_result_and_raises_its_error() -> None:
+    pid, total = run_in_child(_pid_and_sum, 1, 2, 3)
+    assert (total, pid != os.getpid()) == (6, True)
+    with pytest.raises(ChildFailed) as failed:
+        run_in_child(_fail, "no")
+    assert (failed.value.kind, failed.value.message) == ("ValueError", "no")
+
+
+def test_a_child_is_stopped_at_its_timeout() -> None:
+    started = time.monotonic()
+    with pytest.raises(ChildTimeout):
+        run_in_child(time.sleep, 30, timeout=0.5)
+    assert time.monotonic() - started < 10
+
+
+def test_no_fork_while_the_parent_runs_other_threads(other_thread: None) -> None:
+    assert start_method() == "exec"
+    assert run_in_child(_pid_and_sum, 4)[1] == 4
+
+
+def test_children_work_after_the_parent_opened_an_on_disk_store(tmp_path: Path) -> None:
+    """RocksDB's threads, started by the parent's store, never reach a child."""
+    path = tmp_path / "store"
+    store = Store(str(path))
+    store.add(Quad(NamedNode("x:s"), NamedNode("x:p"), NamedNode("x:o")))
+    store.flush()
+    del store
+    reader = Store.read_only(str(path))  # the parent keeps a store open, threads running
+    children = [Child(_count, str(path)) for _ in range(3)]
+    assert [c.wait(60) for c in children] == [1, 1, 1]
+    answer = query_embedded(path, "ASK { ?s ?p ?o }", {}, "ASK", 60)
+    assert json.loads(answer.data)["boolean"] is True
+    del reader
+
+
+def test_check_runs_after_a_store_was_opened_in_this_process(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The order that crashed: a store opened in the test process, then a check."""
+    build(project)
+    reader = Store.read_only(str(project / "build" / "store"))
+    capsys.readouterr()
+    assert run_cli("check", "--project", str(project), "--format", "json") == 0
+    assert json.loads(capsys.readouterr().out)["findings"] == []
+    del reader
