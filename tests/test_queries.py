@@ -5,6 +5,7 @@ that try to leave the store."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import csv
 import io
 import json
@@ -304,7 +305,7 @@ def test_a_string_parameter_carrying_quotes_is_one_literal(built: Path) -> None:
             **{
                 **query.__dict__,
                 "parameters": {
-                    "party": query.parameters["party"].model_copy(update={"type": "string"})
+                    "party": dataclasses.replace(query.parameters["party"], type="string")
                 },
             }
         ),

@@ -26,15 +26,15 @@ of its own (its title and description) and takes its parameters from the main qu
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import Any, Literal
 
 from .errors import DataErrors, Location, Problem, UsageError
 from .resources import resource_dir
+from .usercache import keep, recall
 from .yamlio import parse_yaml
 
 ParameterType = Literal["iri", "string", "date", "integer", "literal"]
@@ -42,10 +42,9 @@ Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("info", "warning", "error")
 
 
-class Parameter(BaseModel):
+@dataclass(frozen=True)
+class Parameter:
     """A query parameter: bound by the engine, never pasted into the query text."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     type: ParameterType = "iri"
     description: str = ""
@@ -53,15 +52,36 @@ class Parameter(BaseModel):
     default: str | None = None
 
 
-class Header(BaseModel):
-    """The metadata a stored query declares in its header."""
+@functools.cache
+def _header_model() -> Any:
+    """The pydantic model of a header, built only when a header is not in the user's
+    cache: importing pydantic and building the models takes longer than most queries."""
+    from pydantic import BaseModel, ConfigDict, Field
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    class ParameterModel(BaseModel):
+        model_config = ConfigDict(extra="forbid", frozen=True)
 
-    title: str
-    description: str = ""
-    parameters: dict[str, Parameter] = Field(default_factory=dict)
-    severity: Severity | None = None
+        type: ParameterType = "iri"
+        description: str = ""
+        required: bool = False
+        default: str | None = None
+
+    class Header(BaseModel):
+        """The metadata a stored query declares in its header."""
+
+        model_config = ConfigDict(extra="forbid", frozen=True)
+
+        title: str
+        description: str = ""
+        parameters: dict[str, ParameterModel] = Field(default_factory=dict)
+        severity: Severity | None = None
+
+    return Header
+
+
+_HEADER_VERSION = 1
+"""Raised when the header's fields change, so that headers kept in the cache go unused."""
+_HEADER_FIELDS = {"title", "description", "parameters", "severity"}
 
 
 @dataclass(frozen=True)
@@ -117,6 +137,26 @@ def read_query(path: Path, display: str | None = None) -> StoredQuery:
                 )
             ]
         )
+    header = recall("query-header", _HEADER_VERSION, header_text)
+    if not isinstance(header, dict) or set(header) != _HEADER_FIELDS:
+        header = _validated_header(header_text, display, first_line)
+        keep("query-header", _HEADER_VERSION, header_text, header)
+    return StoredQuery(
+        path.stem,
+        header["title"],
+        header["description"].strip(),
+        text,
+        path,
+        {name: Parameter(**spec) for name, spec in header["parameters"].items()},
+        header["severity"],
+    )
+
+
+def _validated_header(header_text: str, display: str, first_line: int) -> dict[str, Any]:
+    """The header checked against its model, as plain data; a bad one is a DataErrors
+    that points at its line in the .rq file."""
+    from pydantic import ValidationError
+
     doc, problems = parse_yaml(header_text, display)
     if doc is None or problems:
         shifted = [
@@ -129,7 +169,7 @@ def read_query(path: Path, display: str | None = None) -> StoredQuery:
         ]
         raise DataErrors(shifted)
     try:
-        header = Header.model_validate(doc.data)
+        header = _header_model().model_validate(doc.data)
     except ValidationError as exc:
         found = []
         for error in exc.errors():
@@ -141,15 +181,7 @@ def read_query(path: Path, display: str | None = None) -> StoredQuery:
                 )
             )
         raise DataErrors(found) from exc
-    return StoredQuery(
-        path.stem,
-        header.title,
-        header.description.strip(),
-        text,
-        path,
-        dict(header.parameters),
-        header.severity,
-    )
+    return dict(header.model_dump())
 
 
 def _folders(project_root: Path | None, sub: str) -> list[Path]:

@@ -109,7 +109,7 @@ def open_context(
 ) -> QueryContext:
     """Prepare to query: locally, build first if the data changed; remotely, read the
     project (when there is one) only to resolve registry ids and prefixes."""
-    from .project import DEFAULT_BASE_IRI, base_iri, find_root, read_config
+    from .layout import DEFAULT_BASE_IRI, base_iri, find_root, read_config
 
     context = QueryContext(None, endpoint, timeout, allow_network)
     try:

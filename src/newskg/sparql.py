@@ -10,19 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
-import json
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
 
 from .errors import DataErrors, Location, Problem, UsageError
 from .queries import Parameter, StoredQuery
+from .usercache import keep, recall
 
 FORMS = ("SelectQuery", "AskQuery", "ConstructQuery", "DescribeQuery")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -60,29 +57,13 @@ def inspect_query(text: str, source: str = "<query>") -> QueryInfo:
     What a text was found to be is kept in the user's cache, by the text's SHA-256:
     building rdflib's SPARQL grammar takes about a second, more than a stored query
     asked about one entity may take in all.  Only a query that parsed is kept."""
-    cached = _cache_file(text)
-    if cached is not None:
-        try:
-            return QueryInfo(**json.loads(cached.read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError):
-            pass
+    known = recall("sparql", _INSPECTION_VERSION, text)
+    if known is not None:
+        with contextlib.suppress(TypeError):
+            return QueryInfo(**known)
     info = _parse_query(text, source)
-    if cached is not None:
-        with contextlib.suppress(OSError):
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            temporary = cached.with_name(f".{cached.name}.{os.getpid()}")
-            temporary.write_text(json.dumps(dataclasses.asdict(info)), encoding="utf-8")
-            os.replace(temporary, cached)
+    keep("sparql", _INSPECTION_VERSION, text, dataclasses.asdict(info))
     return info
-
-
-def _cache_file(text: str) -> Path | None:
-    """Where the inspection of this text is kept (None: no cache, NEWSKG_NO_CACHE set)."""
-    if os.environ.get("NEWSKG_NO_CACHE"):
-        return None
-    home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    digest = hashlib.sha256(f"{_INSPECTION_VERSION}\n{text}".encode()).hexdigest()
-    return Path(home) / "newskg" / "sparql" / f"{digest}.json"
 
 
 _INSPECTION_VERSION = 1
