@@ -686,3 +686,27 @@ def test_a_query_once_parsed_is_known_from_the_cache(
     with pytest.raises(DataErrors):  # what does not parse is refused every time, never kept
         inspect_query("SELECT * WHERE { ?s ?p }")
     assert len(list((tmp_path / "newskg" / "sparql").iterdir())) == 1
+
+
+def test_a_query_header_once_validated_is_known_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newskg.queries import read_query
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("NEWSKG_NO_CACHE", raising=False)
+    path = tmp_path / "q.rq"
+    header = "# ---\n# title: T\n# parameters:\n#   who: {type: iri, required: true}\n# ---\n"
+    path.write_text(header + "SELECT ?who WHERE { ?who ?p ?o }", encoding="utf-8")
+    first = read_query(path)
+    (entry,) = (tmp_path / "cache" / "newskg" / "query-header").iterdir()
+    assert read_query(path) == first and first.parameters["who"].required
+    for damaged in ("not json", '{"title": "T"}', "[1, 2]"):  # read again from the file
+        entry.write_text(damaged, encoding="utf-8")
+        assert read_query(path) == first
+    path.write_text("# ---\n# title: T\n# colour: red\n# ---\nASK {}", encoding="utf-8")
+    for _ in range(2):  # a bad header is refused every time, with its line, and never kept
+        with pytest.raises(DataErrors) as caught:
+            read_query(path)
+        assert caught.value.problems[0].location.line == 3
+    assert len(list(entry.parent.iterdir())) == 1
