@@ -5,8 +5,8 @@ that try to leave the store."""
 from __future__ import annotations
 
 import base64
-import dataclasses
 import csv
+import dataclasses
 import io
 import json
 import re
