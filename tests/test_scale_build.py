@@ -197,3 +197,47 @@ def test_an_incremental_build_writes_the_bytes_a_fresh_one_writes(
     finally:
         sheet.write_text(before, encoding="utf-8")
         newskg.build(corpus)
+
+
+def test_a_query_builds_first_only_when_an_input_changed(corpus: Path) -> None:
+    """up_to_date judges by sizes and modification times, without the manifest; every
+    kind of change that a build would see makes it false."""
+    from newskg.querying import open_context
+
+    newskg.build(corpus)
+    assert pipeline.up_to_date(corpus)
+    sheet = next((corpus / "data" / "articles").glob("*.yaml"))
+    text = sheet.with_suffix(".txt")
+    registry = corpus / "data" / "entities.yaml"
+    for changed in (sheet, text, registry):
+        stat = changed.stat()
+        os.utime(changed, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+        assert not pipeline.up_to_date(corpus), changed.name
+        open_context(corpus)  # builds
+        assert pipeline.up_to_date(corpus)
+    extra = corpus / "data" / "articles" / "zz-extra.yaml"
+    extra.write_bytes(sheet.read_bytes())
+    try:
+        assert not pipeline.up_to_date(corpus)
+    finally:
+        extra.unlink()
+    assert pipeline.up_to_date(corpus)  # the same files as when it was built
+    (corpus / "build" / "inputs.sha256").write_text("damaged", encoding="utf-8")
+    assert not pipeline.up_to_date(corpus)
+    newskg.build(corpus)
+    assert pipeline.up_to_date(corpus)
+
+
+def test_a_failed_build_leaves_no_stamp(corpus: Path) -> None:
+    newskg.build(corpus)
+    sheet = next((corpus / "data" / "articles").glob("*.yaml"))
+    before = sheet.read_bytes()
+    try:
+        sheet.write_bytes(before + b"\nfacts: [oops\n")
+        with pytest.raises(newskg.DataErrors):
+            newskg.build(corpus)
+        assert not pipeline.up_to_date(corpus)
+    finally:
+        sheet.write_bytes(before)
+    newskg.build(corpus)
+    assert pipeline.up_to_date(corpus)

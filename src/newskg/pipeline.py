@@ -418,6 +418,8 @@ class BuildDir:
     def __init__(self, root: Path) -> None:
         self.path = root / BUILD_DIR
         self.manifest_path = self.path / MANIFEST
+        self.inputs_stamp = self.path / "inputs.sha256"
+        """The digest of build's inputs when the last successful build started."""
         self._as_read: tuple[str, dict[str, Any]] = ("", {})
         """The manifest's text and its articles' entries, as last read."""
 
@@ -511,9 +513,11 @@ def build(
     articles' own voice, into ``{base}graph/inferred``; without it, an inferred graph
     whose premises changed is dropped rather than left stale."""
     root = find_root(root)
+    inputs = inputs_fingerprint(root)  # before anything is read: see up_to_date
     base = base_iri(read_config(root))
     problems: list[Problem] = []
     folder = BuildDir(root)
+    folder.inputs_stamp.unlink(missing_ok=True)
     manifest = folder.read_manifest()
     fresh = (
         full
@@ -648,7 +652,48 @@ def build(
     result.facts = sum(e["facts"] for e in entries.values())
     result.claims = sum(e["claims"] for e in entries.values())
     result.articles = len(entries)
+    with atomic_output(str(folder.inputs_stamp)) as stream:
+        stream.write(inputs.encode())
     return result
+
+
+def inputs_fingerprint(root: Path) -> str:
+    """One digest of the size and modification time of every file a build reads (all of
+    data/, newskg.toml, the ontology) and of newskg's version."""
+    lines = [__version__]
+    for top, folders, files in os.walk(root / "data"):
+        folders.sort()
+        lines.extend(_stat_line(os.path.join(top, name)) for name in sorted(files))
+    lines.append(_stat_line(os.fspath(root / "newskg.toml")))
+    lines.append(_stat_line(os.fspath(ontology_path())))
+    return sha256("\n".join(lines).encode())
+
+
+def _stat_line(path: str) -> str:
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return f"{path}\t-"
+    return f"{path}\t{found.st_size}\t{found.st_mtime_ns}"
+
+
+def up_to_date(root: Path) -> bool:
+    """Whether build/ was built from the files as they are now, judged by their sizes and
+    modification times only (as a build judges each article before reading it, and as git
+    does), without reading the manifest: what a query pays before it runs (0.1 s at
+    10,000 articles, against 0.5 s for a build that finds nothing to do).  The digest is
+    taken when a build starts and kept when it succeeds, so a file changed while a build
+    runs makes the next one look again."""
+    folder = BuildDir(root)
+    try:
+        kept = folder.inputs_stamp.read_text(encoding="utf-8")
+    except (FileNotFoundError, UnicodeDecodeError):
+        return False
+    return (
+        (folder.path / STORE_DIR).is_dir()
+        and folder.manifest_path.is_file()
+        and kept == inputs_fingerprint(root)
+    )
 
 
 def _duplicate_locals(entries: dict[str, Any], registry: RegistryInput) -> list[Problem]:
