@@ -164,6 +164,19 @@ def test_a_progress_bar_on_a_terminal_and_none_with_quiet_or_in_a_pipe(corpus: P
     assert "mapping" not in piped.stderr and "\x1b[" not in piped.stderr
 
 
+def test_an_export_shows_a_bar_on_a_terminal_and_writes_the_same_bytes(
+    corpus: Path, tmp_path: Path
+) -> None:
+    newskg.build(corpus)
+    for syntax, name in (("nquads", "all.nq"), ("turtle", "all.ttl")):
+        shown = _run_in_terminal(["export", "--format", syntax, "-o", str(tmp_path / name)], corpus)
+        assert f"export ({syntax})" in shown and "lines" in shown, shown
+        quiet = tmp_path / f"quiet-{name}"
+        said = _run_in_terminal(["--quiet", "export", "--format", syntax, "-o", str(quiet)], corpus)
+        assert "export (" not in said and "\x1b[" not in said, said
+        assert quiet.read_bytes() == (tmp_path / name).read_bytes()
+
+
 def _must_not_be_called(*args: object) -> None:
     raise AssertionError("the build metadata's file was written whole")
 

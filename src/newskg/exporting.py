@@ -7,7 +7,7 @@ data/, so an export never maps an article itself.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -25,6 +25,7 @@ from .errors import Problem, UsageError
 from .formats import Syntax, atomic_output, syntax_for
 from .mapping import sort_key
 from .pipeline import BuildDir, build, cached_registry, graph_quads
+from .progress import Advance, progress
 from .project import ARTICLES_DIR, Project, base_iri, find_root, read_config
 from .vocab import ONTOLOGY_IRI, Minter, used_prefixes
 
@@ -108,13 +109,19 @@ def export(
         if article is None and syntax.quads:
             graphs = _dataset_graphs(project, manifest, article)
             if _holds_exactly(store, graphs):
-                with atomic_output(output, compress=compress) as stream:
-                    count = _dump_store(store, stream, syntax, prefixes)
+                with (
+                    atomic_output(output, compress=compress) as stream,
+                    _progress(manifest, syntax) as counted,
+                ):
+                    count = _dump_store(store, counted(stream), syntax, prefixes)
                 return syntax, count
         if article is None and syntax.rdf_format in _STREAMED_TRIPLES:
             graphs = _union_graphs(project, manifest, article, include_inferred)
-            with atomic_output(output, compress=compress) as stream:
-                count = _write_union(store, graphs, stream, syntax, prefixes)
+            with (
+                atomic_output(output, compress=compress) as stream,
+                _progress(manifest, syntax) as counted,
+            ):
+                count = _write_union(store, graphs, counted(stream), syntax, prefixes)
             return syntax, count
         if syntax.quads:
             graphs = _dataset_graphs(project, manifest, article)
@@ -195,18 +202,37 @@ def _write_union(
 
 
 class _Counting:
-    """A binary stream that counts the lines written through it."""
+    """A binary stream that counts the lines written through it (and, for a progress
+    bar, passes each count on)."""
 
-    def __init__(self, stream: IO[bytes]) -> None:
+    def __init__(self, stream: IO[bytes], advance: Advance | None = None) -> None:
         self.stream = stream
         self.lines = 0
+        self.advance = advance
 
     def write(self, data: bytes) -> int:
-        self.lines += data.count(b"\n")
+        lines = data.count(b"\n")
+        self.lines += lines
+        if self.advance is not None:
+            self.advance(lines)
         return self.stream.write(data)
 
     def flush(self) -> None:
         self.stream.flush()
+
+
+@contextlib.contextmanager
+def _progress(
+    manifest: dict[str, Any], syntax: Syntax
+) -> Iterator[Callable[[IO[bytes]], IO[bytes]]]:
+    """A bar for a whole-corpus export (minutes at 10,000 articles), counted by lines
+    written against the statements the build made: one line a statement in N-Quads and
+    N-Triples, about one in Turtle and TriG (a subject's first line holds a statement
+    too, prefix lines do not).  Yields what wraps the output stream."""
+    total = sum(int(e.get("quads", 0)) for e in manifest.get("articles", {}).values())
+    total += sum(int(n) for n in manifest.get("own_quads", {}).values())
+    with progress(f"export ({syntax.name})", total, "lines") as advance:
+        yield lambda stream: cast(IO[bytes], _Counting(stream, advance))
 
 
 def _serialize(
