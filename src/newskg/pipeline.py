@@ -109,17 +109,31 @@ class ArticleOutcome:
 _SHARED: dict[str, Any] = {}
 
 
-def _stat(yaml_path: Path | str) -> list[int]:
+Stats = dict[str, tuple[int, int]]
+"""Modification time and size by path string, as :func:`inputs_fingerprint` found them."""
+
+
+def _stat(yaml_path: Path | str, seen: Stats | None = None) -> list[int]:
     """Modification times and sizes of an article's two files: when they are as before,
     the files are taken as unchanged without being read (as git does).  On path strings,
-    not Path objects: a build after one change at 10,000 articles does this 10,000 times."""
+    not Path objects: a build after one change at 10,000 articles does this 10,000 times,
+    from the stats the build's inputs fingerprint took (`seen`) when it has them."""
     name = os.fspath(yaml_path)
-    sheet = os.stat(name)
+    text_name = name.removesuffix(".yaml") + ".txt"
+    found = seen or {}
+    sheet = found.get(name) or _mtime_size(name)
+    text = found.get(text_name) or _mtime_size(text_name)
+    if sheet is None:
+        raise FileNotFoundError(name)
+    return [*sheet, *text] if text is not None else [*sheet]
+
+
+def _mtime_size(path: str) -> tuple[int, int] | None:
     try:
-        text = os.stat(name.removesuffix(".yaml") + ".txt")
+        found = os.stat(path)
     except FileNotFoundError:
-        return [sheet.st_mtime_ns, sheet.st_size]
-    return [sheet.st_mtime_ns, sheet.st_size, text.st_mtime_ns, text.st_size]
+        return None
+    return found.st_mtime_ns, found.st_size
 
 
 def _registry_hash(path: Path) -> str:
@@ -513,7 +527,8 @@ def build(
     articles' own voice, into ``{base}graph/inferred``; without it, an inferred graph
     whose premises changed is dropped rather than left stale."""
     root = find_root(root)
-    inputs = inputs_fingerprint(root)  # before anything is read: see up_to_date
+    seen: Stats = {}
+    inputs = inputs_fingerprint(root, seen)  # before anything is read: see up_to_date
     base = base_iri(read_config(root))
     problems: list[Problem] = []
     folder = BuildDir(root)
@@ -540,7 +555,7 @@ def build(
     folder_name = os.fspath(articles_dir)
     for stem in stems:  # without the registry: its entries matter only if it changed
         entry = previous.get(stem)
-        stat = _stat(f"{folder_name}/{stem}.yaml")
+        stat = _stat(f"{folder_name}/{stem}.yaml", seen)
         if (
             entry
             and f"{stem}.trig" in graph_files
@@ -657,24 +672,23 @@ def build(
     return result
 
 
-def inputs_fingerprint(root: Path) -> str:
+def inputs_fingerprint(root: Path, seen: Stats | None = None) -> str:
     """One digest of the size and modification time of every file a build reads (all of
-    data/, newskg.toml, the ontology) and of newskg's version."""
-    lines = [__version__]
-    for top, folders, files in os.walk(root / "data"):
+    data/, newskg.toml, the ontology) and of newskg's version; what was found goes into
+    `seen`, so that a build does not ask the file system twice."""
+    found: Stats = {} if seen is None else seen
+    paths: list[str] = []
+    for top, folders, files in os.walk(root / "data", followlinks=True):
         folders.sort()
-        lines.extend(_stat_line(os.path.join(top, name)) for name in sorted(files))
-    lines.append(_stat_line(os.fspath(root / "newskg.toml")))
-    lines.append(_stat_line(os.fspath(ontology_path())))
+        paths.extend(os.path.join(top, name) for name in sorted(files))
+    paths += [os.fspath(root / "newskg.toml"), os.fspath(ontology_path())]
+    lines = [__version__]
+    for path in paths:
+        stat = _mtime_size(path)
+        if stat is not None:
+            found[path] = stat
+        lines.append(f"{path}\t{stat[1]}\t{stat[0]}" if stat else f"{path}\t-")
     return sha256("\n".join(lines).encode())
-
-
-def _stat_line(path: str) -> str:
-    try:
-        found = os.stat(path)
-    except FileNotFoundError:
-        return f"{path}\t-"
-    return f"{path}\t{found.st_size}\t{found.st_mtime_ns}"
 
 
 def up_to_date(root: Path) -> bool:
