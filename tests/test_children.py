@@ -89,3 +89,13 @@ def test_check_runs_after_a_store_was_opened_in_this_process(
     assert run_cli("check", "--project", str(project), "--format", "json") == 0
     assert json.loads(capsys.readouterr().out)["findings"] == []
     del reader
+
+
+def test_a_stored_check_past_the_timeout_is_a_store_error_not_a_crash(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """From scratch the stored checks run in the check's second process: their
+    timeout still ends the command with exit code 3 and one line, no traceback."""
+    assert run_cli("check", "--project", str(project), "--timeout", "0.001") == 3
+    err = capsys.readouterr().err
+    assert "ran longer than" in err and "Traceback" not in err

@@ -294,7 +294,7 @@ class Run:
             store = _in_memory(store_path.parent, len(store)) or store
         results = self._shacl(store, _shape_queries())
         if store_path is not None:
-            owl, located = other.wait()
+            owl, located = _wait(other)
             for unit, (own, clashes_found) in owl.items():
                 found[unit].own = own
                 found[unit].findings += clashes_found
@@ -428,6 +428,18 @@ def _in_memory(build: Path, statements: int) -> Store | None:
     for path in files:
         store.bulk_load(path=str(path), format=RdfFormat.TRIG)
     return store if len(store) == statements else None
+
+
+def _wait(other: Child) -> Any:
+    """The other core's findings; its failure (a stored check that ran past the
+    timeout, say) as newskg's store error, as when it ran in this process."""
+    from .children import ChildFailed
+    from .errors import StoreError
+
+    try:
+        return other.wait()
+    except ChildFailed as failed:
+        raise StoreError(failed.message) from None
 
 
 def _other_core(
