@@ -254,3 +254,12 @@ def test_a_failed_build_leaves_no_stamp(corpus: Path) -> None:
         sheet.write_bytes(before)
     newskg.build(corpus)
     assert pipeline.up_to_date(corpus)
+
+
+def test_an_optimized_store_holds_the_same_statements(corpus: Path) -> None:
+    newskg.build(corpus, full=True)
+    before = _store_quads(corpus)
+    result = newskg.build(corpus, optimize=True)
+    assert [stage.name for stage in result.stages][-1] == "optimize" and not result.built
+    assert _store_quads(corpus) == before
+    assert pipeline.up_to_date(corpus)
