@@ -70,7 +70,7 @@ def test_the_json_is_a_list_of_records_with_the_required_keys(
     assert tasks[0] == "machine"
     expected = {
         "startup", "query:first-article", "build", "build:store-load", "export:nquads",
-        "export:turtle", "query:people", "query-all:people", "rebuild-one",
+        "export:turtle", "build:optimize", "query:people", "query-all:people", "rebuild-one",
     }  # fmt: skip
     assert expected <= set(tasks)
 
