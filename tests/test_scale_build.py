@@ -241,7 +241,7 @@ def test_a_query_builds_first_only_when_an_input_changed(corpus: Path) -> None:
     assert pipeline.up_to_date(corpus)
 
 
-def test_a_failed_build_leaves_no_stamp(corpus: Path) -> None:
+def test_after_a_failed_build_a_query_builds_again(corpus: Path) -> None:
     newskg.build(corpus)
     sheet = next((corpus / "data" / "articles").glob("*.yaml"))
     before = sheet.read_bytes()
