@@ -198,6 +198,9 @@ def serve(
         raise UsageError(f"not serving on {where}", "omit --bind to serve on 127.0.0.1 only")
     main = threading.current_thread() is threading.main_thread()  # where signals go
     previous = signal.signal(signal.SIGTERM, _interrupt) if main else None
+    # Ctrl-C (SIGINT) stops the server even when newskg was started in the background by
+    # a shell, which starts such jobs with SIGINT ignored
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler) if main else None
     try:
         _serve_until_stopped(root, bind, say, union_default_graph)
     except KeyboardInterrupt:
@@ -205,6 +208,7 @@ def serve(
     finally:
         if main:
             signal.signal(signal.SIGTERM, previous)
+            signal.signal(signal.SIGINT, previous_int)
 
 
 def _interrupt(signum: int, frame: object) -> None:
