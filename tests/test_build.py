@@ -393,3 +393,28 @@ def test_a_full_rebuild_of_unchanged_data_leaves_a_manifest(project: Path) -> No
     build(project, full=True)
     assert (project / "build" / "manifest.json").is_file()
     assert build(project).built == []
+
+
+def test_a_build_leaves_the_cycle_collector_as_it_found_it(project: Path) -> None:
+    """build pauses the cycle collector while it runs (see pipeline._cyclic_gc_paused)."""
+    import gc
+
+    from newskg.errors import DataErrors
+
+    assert gc.isenabled()
+    build(project)
+    assert gc.isenabled()
+    sheet = project / "data" / "articles" / f"{FIRST_ARTICLE}.yaml"
+    sheet.write_text(
+        sheet.read_text(encoding="utf-8").replace("kind: meeting", "kind: meting"), encoding="utf-8"
+    )
+    with pytest.raises(DataErrors):
+        build(project)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with pytest.raises(DataErrors):
+            build(project)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -10,16 +10,18 @@ graphs of articles that are gone, so that build/ stays in step with data/.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import gc
 import json
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store, parse, serialize
 
@@ -49,6 +51,7 @@ from .resources import ontology_path
 from .vocab import ONTOLOGY_IRI, Minter, used_prefixes, used_prefixes_in
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 PICKLED_REGISTRY_FROM = 16
 """From this many articles to map on, the workers get the registry's entries pickled."""
@@ -509,6 +512,29 @@ class BuildDir:
             ) from exc
 
 
+def _cyclic_gc_paused(function: Callable[P, T]) -> Callable[P, T]:
+    """Run `function` with Python's cycle collector off (as it was after).
+
+    A build holds millions of small objects it made itself (the manifest's entries, the
+    registry), and the collector kept walking them all as they grew: 0.1 to 0.15 s of a
+    build after one change at 10,000 articles (about 1 s).  They hold no cycles; reference
+    counting still frees everything else, and the mapping workers are processes of
+    their own with the collector on."""
+
+    @functools.wraps(function)
+    def paused(*args: P.args, **kwargs: P.kwargs) -> T:
+        was_on = gc.isenabled()
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if was_on:
+                gc.enable()
+
+    return paused
+
+
+@_cyclic_gc_paused
 def build(
     root: Path | None = None,
     *,
