@@ -179,6 +179,32 @@ def test_entities_have_types_labels_and_wikidata(built: Path) -> None:
     }
 
 
+def test_entities_count_the_articles_that_name_them_anywhere(built: Path) -> None:
+    """An entity counts the article when any statement of the article's graph or of
+    its claims' graphs names it, in any position (a claim's content included)."""
+    graphs = built / "build" / "graphs" / "articles" / f"{FIRST_ARTICLE}.trig"
+    named = {
+        term.value
+        for quad in parse(path=str(graphs), format=RdfFormat.TRIG)
+        for term in (quad.subject, quad.object)
+        if isinstance(term, NamedNode)
+    }
+    counts = {r["entity"]: r["articles"] for r in rows(built, "entities")}
+    assert {e for e, n in counts.items() if n == "1"} == named & set(counts)
+    assert {n for e, n in counts.items() if e not in named} <= {"0"}
+    claims_only = {
+        quad.object.value
+        for quad in parse(path=str(graphs), format=RdfFormat.TRIG)
+        if quad.graph_name.value.startswith(BASE + "id/claim/")
+    } & set(counts)
+    outside = {
+        q.object.value
+        for q in parse(path=str(graphs), format=RdfFormat.TRIG)
+        if q.graph_name.value == ARTICLE and q.predicate.value != "http://schema.org/mentions"
+    }
+    assert claims_only - outside, "the article names some entity only inside a claim"
+
+
 def test_claims_about_musk_are_the_journals_and_never_the_articles(built: Path) -> None:
     found = rows(built, "claims-about", {"entity": "elon-musk"})
     assert {r["assertedByLabel"] for r in found} == {"The Wall Street Journal"}

@@ -39,6 +39,8 @@ _EXTENSIONS = {".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot"}
 DEFAULT_TIMEOUT = 60.0
 
 _TYPE = RDF + "type"
+_MENTIONS = "http://schema.org/mentions"
+"""An article's index of the entities its facts name: the facts' own edges show them."""
 _LABEL = RDFS + "label"
 _IDENTIFIER = DCTERMS + "identifier"
 _TITLE = DCTERMS + "title"
@@ -305,10 +307,11 @@ class _View:
     # -- statements
 
     def drawable(self, subject: str, predicate: str, obj: str, *, strict: bool) -> bool:
-        """Whether a statement between two resources is drawn: not rdf:type, not
-        touching an annotation or a time expression; `strict` also leaves out resources
-        the store does not describe (for pictures newskg chooses, not a user's query)."""
-        if predicate == _TYPE or predicate.startswith(OA):
+        """Whether a statement between two resources is drawn: not rdf:type nor an
+        article's schema:mentions, not touching an annotation or a time expression;
+        `strict` also leaves out resources the store does not describe (for pictures
+        newskg chooses, not a user's query)."""
+        if predicate in (_TYPE, _MENTIONS) or predicate.startswith(OA):
             return False
         if self.skipped(subject) or self.skipped(obj):
             return False

@@ -19,7 +19,7 @@ from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 from . import __version__
 from .evidence import Span
 from .facts import Entity, FactBase, FoundingFact, MembershipFact, TimeSpec
-from .project import ArticleInput, Project, time_fields
+from .project import ArticleInput, Project, fact_refs, time_fields
 from .timeexpr import ResolvedTime
 from .vocab import (
     DCTERMS,
@@ -129,6 +129,23 @@ class ArticleMapper:
         yield Quad(art, iri(DCTERMS, "identifier"), Literal(self.article.id), g)
         if sheet.published_note:
             yield Quad(art, nk("datePublishedNote"), self.text(sheet.published_note), g)
+        for entity in self.mentioned():
+            yield Quad(art, iri(SCHEMA, "mentions"), entity, g)
+
+    def mentioned(self) -> Iterator[NamedNode]:
+        """Each entity the article names (its publisher, and whatever its facts refer to,
+        in its own voice or in claims), once, in the order of the fact sheet.
+
+        What an article mentions is otherwise spread over its graph and its claims'
+        graphs, in any position: finding the articles that name an entity meant reading
+        every statement about it (40 s for every person at 10,000 articles); one
+        ``schema:mentions`` statement each makes it a lookup."""
+        sheet = self.article.sheet
+        ids = [sheet.publisher, *(ref for fact in sheet.facts for _, ref in fact_refs(fact))]
+        for entity_id in dict.fromkeys(ids):
+            entity = self.entity(entity_id)
+            if entity is not None:
+                yield self.mint.entity(entity.id, entity.type)
 
     # -- one fact ---------------------------------------------------------------------------
 
