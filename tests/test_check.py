@@ -268,6 +268,16 @@ def test_build_reason_writes_a_graph_of_its_own(project: Path, tmp_path: Path) -
     full = tmp_path / "all.nq"
     export(str(full), root=project)
     assert len(read_quads(full, RdfFormat.N_QUADS)) == result.quads
+    # the inferred graph repeats statements of the articles' graphs: each is written once
+    union = [
+        Quad(q.subject, q.predicate, q.object)
+        for q in read_quads(full, RdfFormat.N_QUADS)
+        if str(q.graph_name.value).startswith(f"{BASE}id/article/")  # type: ignore[union-attr]
+        or q.graph_name.value in (f"{BASE}graph/registry", f"{BASE}graph/inferred")  # type: ignore[union-attr]
+    ]
+    assert len(union) > len(set(union))
+    written = out.read_bytes().splitlines()
+    assert len(written) == len(set(written)) and read_quads(out, RdfFormat.N_TRIPLES) == set(union)
 
 
 def test_inferred_graph_is_dropped_when_its_premises_change(project: Path) -> None:
