@@ -133,10 +133,13 @@ class Options:
     rdflib: bool = True
     rdflib_max_articles: int = RDFLIB_MAX_ARTICLES
     rdflib_timeout: float = 300.0
-    rdflib_budget: float = 300.0
+    rdflib_budget: float = 150.0
     check: bool = True
     push: bool = True
     """Push tasks (issue 5) on the corpora up to PUSH_MAX_ARTICLES."""
+    push_runs: int = 2
+    """Each push run is three pushes and a POST into fresh servers (about 2.5 minutes at
+    1,000 articles): two runs, one with --quick, whatever --runs says."""
     startup: bool = True
     startup_runs: int = 5
     queries: tuple[str, ...] = ()
@@ -475,7 +478,19 @@ class Bench:
         elif runs and not stage:
             _add_note(build, "peak_rss_mb covers the whole build, store load included")
 
-        # exports (the N-Quads export is also the anchors' input)
+        # the store compacted (`build --optimize`), as the README advises before querying
+        # a large corpus: the exports, their anchors and the queries below run on it
+        runs, problem = self.repeat(
+            [newskg, "build", *project, "--optimize", "--timings"], TIMEOUTS["build"], runs=1
+        )
+        optimized = self.record("build:optimize", size, runs, problem)
+        compaction = [m for r in runs if (m := OPTIMIZE_STAGE.search(r.stderr))]
+        if compaction:
+            optimized["median_s"] = float(compaction[-1]["s"])
+            optimized["peak_rss_mb"] = float(compaction[-1]["mb"])
+            _add_note(optimized, "build --timings' compaction stage; the tasks below ran on it")
+
+        # exports (the N-Quads export is also the build's anchor's input)
         dump = work / "dump.nq"
         turtle = work / "export.ttl"
         runs, problem = self.repeat(
@@ -488,6 +503,11 @@ class Bench:
         )
         turtle_record = self.record("export:turtle", size, runs, problem)
         turtle.unlink(missing_ok=True)
+
+        # the exports' anchors: pyoxigraph's serializers on the same store, read directly
+        store = root / "build" / "store"
+        for record, syntax in ((turtle_record, "turtle"), (nquads, "nquads")):
+            self._serializer_anchor(record, syntax, store, work, base, store.is_dir())
 
         # the build's anchor: oxigraph load of the same N-Quads into a fresh store
         location = work / "oxigraph-store"
@@ -506,25 +526,10 @@ class Bench:
                 TIMEOUTS["anchor"],
                 fresh_store,
             )
+        shutil.rmtree(location, ignore_errors=True)
         load_peak = max((r.peak_rss_kb for r in load_runs), default=None)
         self.anchor(build, "oxigraph load", [r.seconds for r in load_runs], load_peak, load_problem)
         self._store_load_record(build, stage, load_runs, load_peak, load_problem)
-
-        # the exports' anchors: pyoxigraph's serializers on the store oxigraph loaded
-        for record, syntax in ((turtle_record, "turtle"), (nquads, "nquads")):
-            self._serializer_anchor(record, syntax, location, work, base, bool(load_runs))
-
-        # the store compacted (`build --optimize`), as the README advises before querying
-        # a large corpus: the queries below run on it
-        runs, problem = self.repeat(
-            [newskg, "build", *project, "--optimize", "--timings"], TIMEOUTS["build"], runs=1
-        )
-        optimized = self.record("build:optimize", size, runs, problem)
-        compaction = [m for r in runs if (m := OPTIMIZE_STAGE.search(r.stderr))]
-        if compaction:
-            optimized["median_s"] = float(compaction[-1]["s"])
-            optimized["peak_rss_mb"] = float(compaction[-1]["mb"])
-            _add_note(optimized, "build --timings' compaction stage; the queries below ran on it")
 
         # queries, and their rdflib anchor on the smaller corpus
         cases = query_cases(root, self.options.queries)
@@ -537,7 +542,6 @@ class Bench:
         ):
             self._rdflib_anchor(cases, query_records, dump, work)
         dump.unlink(missing_ok=True)
-        shutil.rmtree(location, ignore_errors=True)
 
         # push into a local Oxigraph server, against one POST of the same N-Quads (issue 5:
         # the 1,000-article corpus; the update protocol there only)
@@ -545,9 +549,7 @@ class Bench:
             from .push import push_records
 
             self.records.extend(
-                push_records(
-                    root, size, 1 if self.options.quick else self.options.runs, work=work / "push"
-                )
+                push_records(root, size, self.options.push_runs, work=work / "push")
             )
 
         # one article changes
@@ -635,7 +637,7 @@ class Bench:
     ) -> None:
         name = "pyoxigraph serialize" if syntax == "turtle" else "pyoxigraph Store.dump"
         if not loaded:
-            self.anchor(record, name, [], None, "no Oxigraph store to read (oxigraph load failed)")
+            self.anchor(record, name, [], None, "no store to read (the build failed)")
             return
         output = work / f"anchor.{'ttl' if syntax == 'turtle' else 'nq'}"
         argv = [
@@ -926,7 +928,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=float,
         default=None,
         help="seconds a task's repeated runs may take: slower tasks are run fewer times "
-        "(default: 90 with --quick, else 150)",
+        "(default: 45 with --quick, else 150)",
     )
     parser.add_argument("--no-rdflib", action="store_true", help="skip the rdflib anchor")
     parser.add_argument(
@@ -937,7 +939,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=float,
         default=None,
         help="seconds for all of rdflib's queries, shared among them "
-        "(default: 120 with --quick, else 300)",
+        "(default: 60 with --quick, else 150)",
     )
     parser.add_argument("--no-check", action="store_true", help="skip newskg check")
     parser.add_argument("--no-push", action="store_true", help="skip the push tasks")
@@ -961,12 +963,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         out=args.out,
         corpora=args.corpora,
         seed=args.seed,
-        task_budget=args.task_budget or (90.0 if args.quick else 150.0),
+        task_budget=args.task_budget or (45.0 if args.quick else 150.0),
         rdflib=not args.no_rdflib,
         rdflib_timeout=args.rdflib_timeout,
-        rdflib_budget=args.rdflib_budget or (120.0 if args.quick else 300.0),
+        rdflib_budget=args.rdflib_budget or (60.0 if args.quick else 150.0),
         check=not args.no_check,
         push=not args.no_push,
+        push_runs=1 if args.quick else min(2, args.runs),
         startup=not args.no_startup,
         startup_runs=max(5, args.runs),
         queries=tuple(args.query or ()),
