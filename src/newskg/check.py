@@ -243,11 +243,15 @@ class Run:
     def some(self, folder: Any, units: list[str], rules: str) -> dict[str, _Unit]:
         """Some articles, over an in-memory store of their graphs, the registry's and
         the ontology's."""
+        from .pipeline import article_graphs
+
         disk = Store.read_only(str(folder.path / "store"))
         store = Store()
         store.load(self._base(disk, folder.path / BASE, rules), format=RdfFormat.N_QUADS)
+        articles = self.manifest.get("articles", {})
         for unit in units:  # in bulk: copying quad by quad through Python took seconds
-            for name in self.manifest["articles"].get(unit, {}).get("graphs", []):
+            names = article_graphs(self.manifest, unit) if unit in articles else []
+            for name in names:
                 graph = NamedNode(name)
                 data = disk.dump(format=RdfFormat.N_TRIPLES, from_graph=graph)
                 store.load(data, format=RdfFormat.N_TRIPLES, to_graph=graph)

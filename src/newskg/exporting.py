@@ -24,7 +24,7 @@ from pyoxigraph import (
 from .errors import Problem, UsageError
 from .formats import Syntax, atomic_output, syntax_for
 from .mapping import sort_key
-from .pipeline import BuildDir, build, cached_registry, graph_quads
+from .pipeline import BuildDir, article_graphs, build, cached_registry, graph_quads
 from .progress import Advance, progress
 from .project import ARTICLES_DIR, Project, base_iri, find_root, read_config
 from .vocab import ONTOLOGY_IRI, Minter, used_prefixes
@@ -45,12 +45,11 @@ def _require_article(manifest: dict[str, Any], article: str, root: Path) -> None
 
 def _dataset_graphs(project: Project, manifest: dict[str, Any], article: str | None) -> list[str]:
     """The graphs an export writes, in a fixed order."""
-    entries = manifest.get("articles", {})
     if article is not None:
         _require_article(manifest, article, project.root)
-        return sorted(entries[article]["graphs"])
+        return article_graphs(manifest, article)
     mint = Minter(project.base_iri)
-    own = [g for a in sorted(entries) for g in sorted(entries[a]["graphs"])]
+    own = [g for a in sorted(manifest.get("articles", {})) for g in article_graphs(manifest, a)]
     inferred = [mint.graph("inferred").value] if manifest.get("inferred") else []
     return [*own, mint.graph("registry").value, *inferred, mint.graph("build").value, ONTOLOGY_IRI]
 
