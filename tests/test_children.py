@@ -59,6 +59,17 @@ def test_a_child_is_stopped_at_its_timeout() -> None:
     assert time.monotonic() - started < 10
 
 
+def test_a_tick_is_called_while_the_child_runs_and_the_timeout_still_holds() -> None:
+    ticks: list[float] = []
+    assert run_in_child(_pid_and_sum, 1, tick=lambda: ticks.append(1))[1] == 1
+    run_in_child(time.sleep, 0.6, tick=lambda: ticks.append(time.monotonic()))
+    assert len(ticks) >= 3  # about ten a second
+    started = time.monotonic()
+    with pytest.raises(ChildTimeout):
+        run_in_child(time.sleep, 30, timeout=0.5, tick=lambda: None)
+    assert time.monotonic() - started < 10
+
+
 def test_no_fork_while_the_parent_runs_other_threads(other_thread: None) -> None:
     assert start_method() == "exec"
     assert run_in_child(_pid_and_sum, 4)[1] == 4

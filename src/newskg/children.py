@@ -86,18 +86,30 @@ class Child:
             (self._folder / "job").write_bytes(pickle.dumps((func, args)))
             self._process = _Fresh(self._folder, own_group)
 
-    def wait(self, timeout: float | None = None) -> Any:
+    def wait(self, timeout: float | None = None, tick: Callable[[], None] | None = None) -> Any:
         """The function's return value; raises :class:`ChildTimeout` when it has not
         returned `timeout` seconds after it was started, :class:`ChildFailed` when it
-        raised.  The child is gone either way."""
+        raised.  The child is gone either way.  `tick` is called about ten times a second
+        while the child runs (to keep a spinner turning)."""
         try:
-            left = None if timeout is None else max(0.0, timeout - self.elapsed())
-            if not self._process.join(left):
+            if not self._ended_within(timeout, tick):
                 self.stop()
                 raise ChildTimeout(f"stopped after {timeout:g} s")
             return self._outcome()
         finally:
             self._tmp.cleanup()
+
+    def _ended_within(self, timeout: float | None, tick: Callable[[], None] | None) -> bool:
+        """Whether the child ended before `timeout` seconds from its start."""
+        while True:
+            left = None if timeout is None else max(0.0, timeout - self.elapsed())
+            if tick is None:
+                return self._process.join(left)
+            if self._process.join(0.1 if left is None else min(0.1, left)):
+                return True
+            if left is not None and left <= 0.1:
+                return False
+            tick()
 
     def elapsed(self) -> float:
         """Seconds since the child was started."""
@@ -177,9 +189,15 @@ class _Fresh:
         return self._process.returncode
 
 
-def run_in_child(func: Callable[..., Any], *args: Any, timeout: float | None = None) -> Any:
-    """`func(*args)` in a child process, stopped after `timeout` seconds."""
-    return Child(func, *args).wait(timeout)
+def run_in_child(
+    func: Callable[..., Any],
+    *args: Any,
+    timeout: float | None = None,
+    tick: Callable[[], None] | None = None,
+) -> Any:
+    """`func(*args)` in a child process, stopped after `timeout` seconds (see Child.wait
+    for `tick`)."""
+    return Child(func, *args).wait(timeout, tick)
 
 
 def _fresh_main(folder: str) -> None:

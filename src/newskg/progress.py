@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 Advance = Callable[..., None]
 """``advance(n=1, label=None)``: count `n` steps done; `label` names the current one."""
@@ -68,6 +69,51 @@ def progress(description: str, total: int, unit: str = "") -> Iterator[Advance]:
         auto_refresh=False,
     )
     task = bar.add_task(description, total=total)
+    with _shown_after_a_delay(bar) as refresh:
+
+        def advance(n: int = 1, label: str | None = None) -> None:
+            bar.advance(task, n)
+            if label is not None:
+                bar.update(task, description=label if len(label) <= 40 else "…" + label[-39:])
+            refresh()
+
+        yield advance
+
+
+@contextmanager
+def waiting(description: str) -> Iterator[Callable[[], None]]:
+    """A spinner and the time elapsed, for a step that cannot count its progress (a query
+    over the whole corpus runs for most of a minute at 10,000 articles, in a child
+    process); yields the function to call now and then while it runs."""
+    if not enabled():
+        yield _idle
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        auto_refresh=False,
+    )
+    bar.add_task(description, total=None)
+    with _shown_after_a_delay(bar) as refresh:
+        yield refresh
+
+
+def _idle() -> None:
+    """Shows nothing: the spinner is off."""
+
+
+@contextmanager
+def _shown_after_a_delay(bar: Any) -> Iterator[Callable[[], None]]:
+    """Yields the function that shows `bar` once the step has run for the delay and then
+    redraws it at most ten times a second (no thread of rich's own: a query's child is
+    forked from this process, which must have one thread when it forks); the bar is
+    gone when the step ends."""
     try:
         delay = float(os.environ.get(DELAY_VARIABLE, "1"))
     except ValueError:
@@ -76,11 +122,8 @@ def progress(description: str, total: int, unit: str = "") -> Iterator[Advance]:
     shown = False
     last = 0.0
 
-    def advance(n: int = 1, label: str | None = None) -> None:
+    def refresh() -> None:
         nonlocal shown, last
-        bar.advance(task, n)
-        if label is not None:
-            bar.update(task, description=label if len(label) <= 40 else "…" + label[-39:])
         now = time.monotonic()
         if not shown and now - started >= delay:
             bar.start()
@@ -90,7 +133,7 @@ def progress(description: str, total: int, unit: str = "") -> Iterator[Advance]:
             last = now
 
     try:
-        yield advance
+        yield refresh
     finally:
         if shown:
             bar.stop()

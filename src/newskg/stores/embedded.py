@@ -26,6 +26,7 @@ from pyoxigraph import (
 
 from ..children import ChildFailed, ChildTimeout, run_in_child
 from ..errors import DataErrors, Location, Problem, StoreError, UsageError
+from ..progress import waiting
 from . import Answer
 
 if TYPE_CHECKING:  # not imported at run time: a query's child process imports this module
@@ -81,7 +82,8 @@ def query_embedded(
     folder = tempfile.mkdtemp(prefix="newskg-query-")
     out = str(Path(folder) / "answer")
     try:
-        run_in_child(_answer, str(store_path), text, bindings, out, timeout=timeout)
+        with waiting(f"query {Path(source).name}") as tick:
+            run_in_child(_answer, str(store_path), text, bindings, out, timeout=timeout, tick=tick)
     except ChildTimeout:
         shutil.rmtree(folder, ignore_errors=True)
         raise QueryTimeout(
