@@ -262,7 +262,7 @@ class DigestCache:
             self.same = bool(self.other) and self.entries.get(MANIFEST_KEY) == [self.other]
 
     def _read_manifest(self, folder: Path) -> None:
-        from ..pipeline import BuildDir
+        from ..pipeline import BuildDir, article_graphs
 
         try:
             raw = BuildDir(folder.parent).manifest_path.read_bytes()
@@ -275,9 +275,9 @@ class DigestCache:
         self._head = [manifest.get("newskg"), manifest.get("base_iri")]
         entries = manifest.get("articles", {})
         for article, entry in entries.items() if isinstance(entries, dict) else ():
-            if isinstance(entry, dict) and isinstance(entry.get("graphs"), list):
-                for graph in entry["graphs"]:
-                    self._articles[str(graph)] = (str(article), entry)
+            if isinstance(entry, dict) and ("graphs" in entry or "claim_graphs" in entry):
+                for graph in article_graphs(manifest, article):
+                    self._articles[graph] = (str(article), entry)
 
     def key(self, name: str) -> str:
         """What a graph's cached digest must have been made under ('' for none)."""
