@@ -166,3 +166,30 @@ def test_a_shape_the_compiler_does_not_know_is_refused_not_skipped() -> None:
     )
     with pytest.raises(UsageError, match="uniqueLang"):
         shacl.compile_shapes(shapes, Graph())
+
+
+def test_the_shapes_terms_reach_a_query_only_as_values_blocks() -> None:
+    """Each query is a fixed text of the compiler (or a SPARQL constraint's own SELECT);
+    the shapes' IRIs, literals and counts go in only as VALUES blocks of terms."""
+    shapes, ontology = shacl.load_graphs()
+    queries = shacl.compile_shapes(shapes, ontology)
+    own = [q for q in queries if q.path is None]
+    assert len(own) == 4 and all("?targetType" in q.template for q in own)
+    kinds = set(shacl.TEMPLATES.values())
+    assert {q.template for q in queries if q.path is not None} <= kinds
+    for query in queries:
+        iris = set(re.findall(r"<[^\s<>]+>", query.template))
+        assert iris == {f"<{RDF_TYPE}>"}, iris
+        blocks = re.findall(r"VALUES \(\?\w+\) \{ (?:\([^()]*\) ?)*\}", query.sparql)
+        assert len(blocks) == len(query.values)
+        bare = re.sub(r"VALUES \(\?\w+\) \{ (?:\([^()]*\) ?)*\}", "", query.sparql)
+        assert bare == re.sub(r"\$(\w+)", "", query.template).replace("$$", "$")
+
+
+def test_a_values_block_refuses_what_is_not_a_variable_name() -> None:
+    from newskg.errors import UsageError
+    from newskg.sparql import values_block
+
+    assert values_block(["x"], [[NamedNode("http://e/a")]]) == "VALUES (?x) { (<http://e/a>) }"
+    with pytest.raises(UsageError, match="variable"):
+        values_block(["x) {} } DROP ALL #"], [[NamedNode("http://e/a")]])

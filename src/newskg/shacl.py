@@ -4,7 +4,9 @@ pyshacl is the reference, but it took about 2 s per article here (1.8 s even for
 article's 1,500 statements, and 54 s for 20 articles in one call): hours for 10,000.  So
 the shapes are compiled into one SPARQL query per constraint (:func:`compile_shapes`)
 and run by Oxigraph over the whole store at once, or over a small in-memory store of the
-articles that changed.  The compiler knows the constraint components that the shapes
+articles that changed.  Each kind of constraint has one fixed query text
+(:data:`TEMPLATES`); the shape's terms reach it only as VALUES blocks of validated terms,
+as a stored query's parameters do.  The compiler knows the constraint components that the shapes
 use (minCount, maxCount, datatype, class, nodeKind, pattern, in, minLength,
 minInclusive, lessThan, lessThanOrEquals, or of classes, SPARQL constraints) and refuses
 any other, so a new kind of shape cannot be skipped silently; a test runs both on
@@ -34,6 +36,7 @@ from .results import short
 
 SH = "http://www.w3.org/ns/shacl#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 _SEVERITY = {SH + "Violation": "error", SH + "Warning": "warning", SH + "Info": "info"}
 
 Term = NamedNode | OxLiteral | BlankNode
@@ -69,28 +72,79 @@ class Result:
         return (self.focus, self.path or "", self.value or "", self.message, self.shape or "")
 
 
+# The query of each kind of constraint: fixed texts, into which the shape's terms go only
+# as VALUES blocks of validated terms ($name is the block that binds ?name), the way
+# `newskg query` gives a stored query its parameters.  (pyoxigraph's `substitutions`
+# would bind them without any text, but it plans the query as if they were free: the
+# path of a constraint then read every statement of the corpus, 40 times slower.)
+_FOCUS = "$targetType ?this <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> ?targetType ."
+_VALUES = f"SELECT DISTINCT ?this ?value WHERE {{ {_FOCUS} $path ?this ?path ?value . "
+TEMPLATES = {
+    "minCount": "SELECT ?this WHERE { { SELECT DISTINCT ?this ?minCount WHERE { "
+    f"{_FOCUS} $minCount }} }} OPTIONAL {{ $path ?this ?path ?value }} }} "
+    "GROUP BY ?this ?minCount HAVING (COUNT(DISTINCT ?value) < ?minCount)",
+    "maxCount": "SELECT ?this WHERE { { SELECT DISTINCT ?this ?maxCount WHERE { "
+    f"{_FOCUS} $maxCount }} }} $path ?this ?path ?value }} "
+    "GROUP BY ?this ?maxCount HAVING (COUNT(DISTINCT ?value) > ?maxCount)",
+    "datatype": _VALUES + "$datatype FILTER(!isLiteral(?value) || DATATYPE(?value) != ?datatype) }",
+    "class": _VALUES
+    + "MINUS { $valueType ?value <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+    "?valueType } }",
+    "nodeKind": _VALUES + "FILTER(!isIRI(?value)) }",
+    "pattern": _VALUES + "$pattern FILTER(isBlank(?value) || !REGEX(STR(?value), ?pattern)) }",
+    "in": _VALUES + "MINUS { $value } }",
+    "minLength": _VALUES
+    + "$minLength FILTER(isBlank(?value) || STRLEN(STR(?value)) < ?minLength) }",
+    "minInclusive": _VALUES + "$minInclusive FILTER(!COALESCE(?value >= ?minInclusive, false)) }",
+    "lessThan": _VALUES
+    + "$other ?this ?other ?otherValue . FILTER(!COALESCE(?value < ?otherValue, false)) }",
+    "lessThanOrEquals": _VALUES
+    + "$other ?this ?other ?otherValue . FILTER(!COALESCE(?value <= ?otherValue, false)) }",
+}
+"""Which template each constraint component uses (sh:or of classes is a "class")."""
+
+Bound = NamedNode | OxLiteral
+"""A term a query is given: the shapes have no blank nodes to give."""
+Values = tuple[tuple[str, tuple[Bound, ...]], ...]
+
+
 @dataclass(frozen=True)
 class ShapeQuery:
     """One constraint as a SPARQL SELECT of ?this (and ?value), with how to word a result."""
 
-    sparql: str
+    template: str
+    """A text of :data:`TEMPLATES`, or a SPARQL constraint's own SELECT."""
+    values: Values
+    """The terms of each VALUES block of the template, by the variable it binds."""
     path: str | None
     severity: str
     shape: str | None
     message: str | None
     """sh:message, else None for the generic message (see :meth:`word`)."""
-    template: str
+    wording: str
     """The generic message, with {focus} and {value} for the data's nodes."""
     has_value: bool = True
     """Whether the query selects ?value."""
+    prefixes: tuple[tuple[str, str], ...] = ()
+    """A SPARQL constraint's sh:declare'd prefixes, given to the engine, not the text."""
     names: Any = field(default=None, compare=False)
     """An rdflib graph whose prefixes word the data's nodes (the ontology's, as in pyshacl
     with the ontology mixed into the data)."""
 
+    @property
+    def sparql(self) -> str:
+        """The query to run: the template with its VALUES blocks."""
+        from string import Template
+
+        from .sparql import values_block
+
+        blocks = {name: values_block([name], [[t] for t in terms]) for name, terms in self.values}
+        return Template(self.template).substitute(blocks)
+
     def word(self, focus: Term, value: Term | None) -> str:
         if self.message is not None:
             return self.message
-        return self.template.format(
+        return self.wording.format(
             focus=_stringify_data(focus, self.names),
             value=_stringify_data(value, self.names) if value else "",
         )
@@ -110,7 +164,7 @@ def compile_shapes(shapes: Any, ontology: Any) -> list[ShapeQuery]:
         if isinstance(sub, URIRef) and isinstance(sup, URIRef):
             subclasses.setdefault(str(sup), set()).add(str(sub))
 
-    def below(classes: Iterable[str]) -> list[str]:
+    def below(classes: Iterable[str]) -> tuple[Bound, ...]:
         todo = list(classes)
         seen = set(todo)
         while todo:
@@ -118,14 +172,13 @@ def compile_shapes(shapes: Any, ontology: Any) -> list[ShapeQuery]:
                 if sub not in seen:
                     seen.add(sub)
                     todo.append(sub)
-        return sorted(seen)
+        return tuple(_iri(c) for c in sorted(seen))
 
     queries: list[ShapeQuery] = []
     known = {sh.targetClass, sh.property, sh.sparql, sh.severity, sh.message, sh.declare}
     node_shapes = sorted(set(shapes.subjects(sh.targetClass, None)), key=str)
     for node_shape in node_shapes:
-        targets = below(str(c) for c in shapes.objects(node_shape, sh.targetClass))
-        focus = f"?this {_iri(RDF_TYPE)} ?targetType . VALUES ?targetType {{ {_iris(targets)} }}"
+        focus = ("targetType", below(str(c) for c in shapes.objects(node_shape, sh.targetClass)))
         unknown = {p for p in shapes.predicates(node_shape, None) if str(p).startswith(SH)}
         _refuse(unknown - known, node_shape)
         severity = _severity(shapes, node_shape)
@@ -155,73 +208,84 @@ def _severity(shapes: Any, shape: Any) -> str:
     return _SEVERITY.get(str(value), "error") if value is not None else "error"
 
 
-def _iris(iris: Iterable[str]) -> str:
-    return " ".join(_iri(i) for i in iris)
-
-
-def _iri(value: str) -> str:
-    """An IRI of the shapes as a SPARQL term: checked and escaped by pyoxigraph, which
-    refuses what is not an IRI, so a shapes file cannot change a query's structure."""
+def _iri(value: str) -> NamedNode:
+    """An IRI of the shapes as a term: pyoxigraph refuses what is not an IRI."""
     try:
-        return str(NamedNode(value))
+        return NamedNode(value)
     except ValueError as error:
         raise UsageError(f"not an IRI in the shapes: {value!r} ({error})") from error
 
 
-def _term(node: Any) -> str:
-    """An rdflib term of the shapes (IRI or literal) as a SPARQL term, through pyoxigraph's
-    own term syntax: never the shapes' text pasted into a query."""
+def _term(node: Any) -> NamedNode | OxLiteral:
+    """An rdflib term of the shapes (IRI or literal) as a pyoxigraph term."""
     from rdflib import Literal, URIRef
 
     if isinstance(node, URIRef):
         return _iri(str(node))
     if isinstance(node, Literal):
         if node.language:
-            return str(OxLiteral(str(node), language=node.language))
+            return OxLiteral(str(node), language=node.language)
         datatype = NamedNode(str(node.datatype)) if node.datatype else None
-        return str(OxLiteral(str(node), datatype=datatype))
+        return OxLiteral(str(node), datatype=datatype)
     raise UsageError(f"newskg compiles only IRIs and literals in shapes, not {node!r}")
 
 
 def _sparql_constraint(
-    shapes: Any, constraint: Any, focus: str, severity: str, name: str | None, node_shape: Any
+    shapes: Any,
+    constraint: Any,
+    focus: tuple[str, tuple[Bound, ...]],
+    severity: str,
+    name: str | None,
+    node_shape: Any,
 ) -> ShapeQuery:
-    """A SPARQL-based constraint: its SELECT, with the focus nodes put in its WHERE."""
+    """A SPARQL-based constraint: its own SELECT, with the focus nodes put first in its
+    WHERE group (as a VALUES block and one triple pattern) and its prefixes given to the
+    engine."""
     from rdflib import URIRef
+
+    from .sparql import _where_brace
 
     sh = SH
     select = str(shapes.value(constraint, URIRef(sh + "select")))
-    prefixes = ""
+    prefixes: list[tuple[str, str]] = []
     for declarer in shapes.objects(constraint, URIRef(sh + "prefixes")):
         for decl in shapes.objects(declarer, URIRef(sh + "declare")):
             prefix = shapes.value(decl, URIRef(sh + "prefix"))
             namespace = shapes.value(decl, URIRef(sh + "namespace"))
             if not re.fullmatch(r"[A-Za-z][\w.-]*|", str(prefix)):
                 raise UsageError(f"not a SPARQL prefix name in the shapes: {prefix!r}")
-            prefixes += f"PREFIX {prefix}: {_iri(str(namespace))}\n"
+            prefixes.append((str(prefix), _iri(str(namespace)).value))
     body = select.replace("$this", "?this")
     if "OPTIONAL" not in body.upper():
         # Oxigraph evaluates a NOT EXISTS once per row (the evidence rule grew with the
         # square of the corpus); a MINUS runs once, as an anti-join.  With ?this bound by
         # the focus pattern and no OPTIONAL, each shares its bound variables: the same rows.
         body = re.sub(r"FILTER\s+NOT\s+EXISTS", "MINUS", body)
-    head, brace, rest = body.partition("{")
-    if "SELECT" not in head.upper() or not brace:
+    try:
+        brace = _where_brace(body)
+    except UsageError as error:
+        raise UsageError(f"cannot read the SPARQL constraint of {node_shape}") from error
+    head, rest = body[:brace], body[brace + 1 :]
+    if "SELECT" not in head.upper():
         raise UsageError(f"cannot read the SPARQL constraint of {node_shape}")
     head = re.sub(r"(?i)^\s*SELECT\s+(DISTINCT\s+)?", "SELECT DISTINCT ", head)
     message = shapes.value(constraint, URIRef(sh + "message"))
-    return ShapeQuery(
-        f"{prefixes}{head}{{ {focus} .\n{rest}",
+    return ShapeQuery(  # its own $ kept as they are ($$ in a template)
+        f"{head.replace('$', '$$')}{{ {_FOCUS}\n{rest.replace('$', '$$')}",
+        (focus,),
         None,
         severity,
         name,
         str(message) if message is not None else None,
         "Validation of {focus} failed",
         "?value" in head,
+        tuple(sorted(prefixes)),
     )
 
 
-def _property_constraints(shapes: Any, prop: Any, focus: str, below: Any) -> list[ShapeQuery]:
+def _property_constraints(
+    shapes: Any, prop: Any, focus: tuple[str, tuple[Bound, ...]], below: Any
+) -> list[ShapeQuery]:
     """The queries of one property shape: one per constraint component it uses."""
     from pyshacl.rdfutil.stringify import stringify_node
     from rdflib import Literal, URIRef
@@ -236,88 +300,62 @@ def _property_constraints(shapes: Any, prop: Any, focus: str, below: Any) -> lis
     path = param("path")
     if not isinstance(path, URIRef):
         raise UsageError(f"newskg compiles only simple property paths, not {path}")
-    p = _iri(str(path))
     handled = {"path", "message", "severity"}
     message = param("message")
     severity = _severity(shapes, prop)
     out: list[ShapeQuery] = []
 
-    def add(where: str, template: str, having: str = "") -> None:
-        select = "SELECT ?this" if having else "SELECT DISTINCT ?this ?value"
-        group = f" GROUP BY ?this HAVING ({having})" if having else ""
+    def add(kind: str, wording: str, *values: tuple[str, tuple[Bound, ...]]) -> None:
         out.append(
             ShapeQuery(
-                f"{select} WHERE {{ {where} }}{group}",
+                TEMPLATES[kind],
+                (focus, ("path", (_iri(str(path)),)), *values),
                 str(path),
                 severity,
                 None,
                 str(message) if message is not None else None,
-                template,
-                not having,
+                wording,
+                kind not in ("minCount", "maxCount"),
             )
         )
 
-    values = f"{focus} . ?this {p} ?value ."
+    def count(rule: Any) -> OxLiteral:
+        return OxLiteral(str(int(rule)), datatype=NamedNode(XSD_INTEGER))
+
     for component in sorted({str(x) for x in shapes.predicates(prop, None)}):
         local = component[len(SH) :] if component.startswith(SH) else component
         if local in handled or not component.startswith(SH):
             continue
         rule = param(local)
         if local == "minCount":
-            add(
-                f"{{ SELECT DISTINCT ?this WHERE {{ {focus} }} }} OPTIONAL {{ ?this {p} ?value }}",
-                f"Less than {rule} values on {{focus}}->{show(path)}",
-                f"COUNT(DISTINCT ?value) < {int(rule)}",
-            )
+            wording = f"Less than {rule} values on {{focus}}->{show(path)}"
+            add(local, wording, ("minCount", (count(rule),)))
         elif local == "maxCount":
-            add(
-                f"{{ SELECT DISTINCT ?this WHERE {{ {focus} }} }} ?this {p} ?value",
-                f"More than {rule} values on {{focus}}->{show(path)}",
-                f"COUNT(DISTINCT ?value) > {int(rule)}",
-            )
+            wording = f"More than {rule} values on {{focus}}->{show(path)}"
+            add(local, wording, ("maxCount", (count(rule),)))
         elif local == "datatype":
-            add(
-                f"{values} FILTER(!isLiteral(?value) || DATATYPE(?value) != {_term(rule)})",
-                f"Value is not Literal with datatype {show(rule)}",
-            )
+            wording = f"Value is not Literal with datatype {show(rule)}"
+            add(local, wording, ("datatype", (_term(rule),)))
         elif local == "class":
-            add(
-                f"{values} MINUS {{ ?value {_iri(RDF_TYPE)} ?valueType . "
-                f"VALUES ?valueType {{ {_iris(below([str(rule)]))} }} }}",
-                f"Value does not have class {show(rule)}",
-            )
+            wording = f"Value does not have class {show(rule)}"
+            add(local, wording, ("valueType", below([str(rule)])))
         elif local == "nodeKind" and str(rule) == SH + "IRI":
-            add(f"{values} FILTER(!isIRI(?value))", f"Value is not of Node Kind {show(rule)}")
+            add(local, f"Value is not of Node Kind {show(rule)}")
         elif local == "pattern":
-            regex = _term(Literal(str(rule)))
-            add(
-                f"{values} FILTER(isBlank(?value) || !REGEX(STR(?value), {regex}))",
-                f"Value does not match pattern '{rule}'",
-            )
+            wording = f"Value does not match pattern '{rule}'"
+            add(local, wording, ("pattern", (_term(Literal(str(rule))),)))
         elif local == "in":
             members = list(Collection(shapes, rule))
-            same = " || ".join(f"sameTerm(?value, {_term(m)})" for m in members) or "false"
-            add(
-                f"{values} FILTER(!({same}))",
-                f"Value {{value}} not in list {[show(m) for m in members]}",
-            )
+            wording = f"Value {{value}} not in list {[show(m) for m in members]}"
+            add(local, wording, ("value", tuple(_term(m) for m in members)))
         elif local == "minLength":
-            add(
-                f"{values} FILTER(isBlank(?value) || STRLEN(STR(?value)) < {int(rule)})",
-                f"String length not >= {show(rule)}",
-            )
+            add(local, f"String length not >= {show(rule)}", ("minLength", (count(rule),)))
         elif local == "minInclusive" and isinstance(rule, Literal):
-            add(
-                f"{values} FILTER(!COALESCE(?value >= {_term(rule)}, false))",
-                f"Value is not >= {show(rule)}",
-            )
+            add(local, f"Value is not >= {show(rule)}", ("minInclusive", (_term(rule),)))
         elif local in ("lessThan", "lessThanOrEquals"):
-            op, shown = ("<", "<=") if local == "lessThan" else ("<=", "<")
-            other = _term(rule)
-            add(
-                f"{values} ?this {other} ?other . FILTER(!COALESCE(?value {op} ?other, false))",
-                f"Value of {{focus}}->{show(rule)} {shown} {{value}}",
-            )
+            shown = "<=" if local == "lessThan" else "<"
+            wording = f"Value of {{focus}}->{show(rule)} {shown} {{value}}"
+            add(local, wording, ("other", (_term(rule),)))
         elif local == "or":
             classes: list[str] = []
             for member in Collection(shapes, rule):
@@ -325,12 +363,10 @@ def _property_constraints(shapes: Any, prop: Any, focus: str, below: Any) -> lis
                 if parts != {SH + "class"}:
                     raise UsageError(f"newskg compiles sh:or only of sh:class shapes ({prop})")
                 classes.append(str(shapes.value(member, URIRef(SH + "class"))))
-            add(
-                f"{values} MINUS {{ ?value {_iri(RDF_TYPE)} ?valueType . "
-                f"VALUES ?valueType {{ {_iris(below(classes))} }} }}",
-                "Node {value} must conform to one or more shapes in "
-                + " , ".join(show(m) for m in Collection(shapes, rule)),
+            wording = "Node {value} must conform to one or more shapes in " + " , ".join(
+                show(m) for m in Collection(shapes, rule)
             )
+            add("class", wording, ("valueType", below(classes)))
         else:
             _refuse({component}, prop)
     return out
@@ -342,7 +378,9 @@ def _property_constraints(shapes: Any, prop: Any, focus: str, below: Any) -> lis
 def run_queries(store: Store, queries: list[ShapeQuery]) -> Iterator[Result]:
     """Every result of the compiled shapes on the union of the store's graphs."""
     for query in queries:
-        rows: Any = store.query(query.sparql, use_default_graph_as_union=True)
+        rows: Any = store.query(
+            query.sparql, use_default_graph_as_union=True, prefixes=dict(query.prefixes)
+        )
         for row in rows:
             focus = row["this"]
             if focus is None:

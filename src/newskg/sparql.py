@@ -245,12 +245,23 @@ def with_values(text: str, bindings: dict[str, Term]) -> str:
     if not bindings:
         return text
     names = sorted(bindings)
-    block = (
-        f" VALUES ({' '.join('?' + n for n in names)}) "
-        f"{{ ({' '.join(term_to_sparql(bindings[n]) for n in names)}) }} "
-    )
+    block = values_block(names, [[bindings[n] for n in names]])
     brace = _where_brace(text)
-    return text[: brace + 1] + block + text[brace + 1 :]
+    return text[: brace + 1] + f" {block} " + text[brace + 1 :]
+
+
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def values_block(names: list[str], rows: list[list[Term]]) -> str:
+    """A VALUES block: the one way newskg gives a query its terms (the validated terms
+    of pyoxigraph in their own syntax, which cannot change the query around them)."""
+    for name in names:
+        if not _VARIABLE.fullmatch(name):
+            raise UsageError(f"not a SPARQL variable name: {name!r}")
+    head = " ".join("?" + n for n in names)
+    body = " ".join(f"({' '.join(term_to_sparql(t) for t in row)})" for row in rows)
+    return f"VALUES ({head}) {{ {body} }}"
 
 
 def _where_brace(text: str) -> int:
