@@ -148,6 +148,28 @@ def test_a_person_used_as_an_organisation_is_caught_and_named(
     assert (owl[0]["file"], owl[0]["line"]) == (SHEET, line)
 
 
+def test_a_clash_put_in_the_store_behind_the_builds_back_is_caught(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The consistency check reads the articles' graphs from their files only while the
+    files hold what the store holds."""
+    build(project)
+    store = Store(str(project / "build" / "store"))
+    store.add(
+        Quad(
+            NamedNode(f"{BASE}id/event/musk-v-openai"),
+            NamedNode(NK + "plaintiff"),
+            NamedNode(f"{BASE}id/entity/chatgpt"),
+            NamedNode(f"{BASE}id/article/{FIRST_ARTICLE}"),
+        )
+    )
+    store.flush()
+    del store
+    code, report = check_json(project, capsys)
+    owl = [f for f in report["findings"] if f["check"] == "owl"]
+    assert code == 1 and len(owl) == 1 and "ent:chatgpt would be both" in owl[0]["message"]
+
+
 def test_hermit_itself_finds_that_clash(project: Path) -> None:
     build(project)
     store = Store.read_only(str(project / "build" / "store"))

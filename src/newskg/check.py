@@ -355,13 +355,20 @@ class Run:
             for finding in shacl.findings([result], self.locator, article, self.prefixes, fallback):
                 give(unit, finding)
 
-    def _consistency(self, store: Store, units: list[str], found: dict[str, _Unit]) -> None:
+    def _consistency(
+        self, store: Store, units: list[str], found: dict[str, _Unit], files: Path | None = None
+    ) -> int | None:
         """The clashes that the ontology's axioms derive, article by article: each
         article's own graph with the registry's entries it names (claims' graphs are
-        someone else's voice, not premises)."""
+        someone else's voice, not premises).  With `files` (the build's graphs folder),
+        each article's own graph is read from its TriG file, four times faster than
+        out of the on-disk store (3 ms against 12 ms an article at 10,000 articles);
+        returns how many statements those files hold (None if one could not be read),
+        so that the caller can tell whether they still match the store."""
         from .ontology import load_turtle
 
         axioms = Axioms.from_ontology(load_turtle())
+        counted: int | None = 0
         registry: dict[str, list[Triple]] = {}
         if REGISTRY in units or len(units) > SMALL_RUN:  # all of it, once
             for q in store.quads_for_pattern(None, None, None, self.registry_graph):
@@ -372,8 +379,15 @@ class Run:
                 triples = [t for ts in registry.values() for t in ts]
                 found[unit].own = len(triples)
             else:
-                data = store.dump(format=RdfFormat.N_TRIPLES, from_graph=self.mint.article(unit))
-                triples = _iri_triples(data or b"")
+                graph = self.mint.article(unit)
+                read = _own_triples(files / "articles" / f"{unit}.trig", graph) if files else None
+                if read is None:
+                    counted = None
+                    data = store.dump(format=RdfFormat.N_TRIPLES, from_graph=graph)
+                    triples = _iri_triples(data or b"")
+                else:
+                    triples, statements = read
+                    counted = None if counted is None else counted + statements
                 found[unit].own = len(triples)
                 named = {t[0] for t in triples} | {t[2] for t in triples}
                 if not registry:  # a few articles: only the entries they name
@@ -388,6 +402,7 @@ class Run:
                     triples += [t for iri in sorted(named & registry.keys()) for t in registry[iri]]
             for clash in clashes(sorted(triples), axioms):  # the first reason, whatever the store
                 found[unit].findings.append(_clash_finding(clash, self.locator, self.prefixes))
+        return counted
 
     def _stored_checks(
         self, store: Store, store_path: Path | None, give: Callable[[str, Finding], None]
@@ -456,14 +471,30 @@ def _other_core(
 ) -> tuple[dict[str, tuple[int, list[Finding]]], list[tuple[str, Finding]]]:
     """In a child, beside the parent's shapes: the consistency checks of every unit and
     the stored checks (on the on-disk store, each stopped at the timeout)."""
+    from .pipeline import GRAPHS_DIR
+
     run = Run(root, manifest, Locator(root, manifest), stored, timeout, _silent)
     run.wanted = set(units)
     store = Store.read_only(str(store_path))
     found = {u: _Unit() for u in units}
-    run._consistency(store, units, found)
+    files = store_path.parent / GRAPHS_DIR
+    counted = run._consistency(store, units, found, files)
+    if not _files_hold_the_store(files, counted, len(store)):
+        found = {u: _Unit() for u in units}  # the store changed behind the build's back
+        run._consistency(store, units, found)
     located: list[tuple[str, Finding]] = []
     run._stored_checks(store, store_path, lambda unit, finding: located.append((unit, finding)))
     return {u: (f.own, f.findings) for u, f in found.items()}, located
+
+
+def _files_hold_the_store(files: Path, in_articles: int | None, statements: int) -> bool:
+    """Whether the graph files hold as many statements as the store, given how many
+    the articles' files hold."""
+    if in_articles is None:
+        return False
+    others = [_own_triples(f, None) for f in files.rglob("*.trig") if f.parent.name != "articles"]
+    counts = [read[1] for read in others if read is not None]
+    return len(counts) == len(others) and in_articles + sum(counts) == statements
 
 
 def _iri_triples(ntriples: bytes) -> list[Triple]:
@@ -476,6 +507,25 @@ def _iri_triples(ntriples: bytes) -> list[Triple]:
         s, p, o = line.split(" ", 2)
         triples.append((s[1:-1], p[1:-1], o[1 : o.index(">")] if o.startswith("<") else ""))
     return triples
+
+
+def _own_triples(path: Path, graph: NamedNode | None) -> tuple[list[Triple], int] | None:
+    """The triples with an IRI subject of one graph of a TriG file (a literal or blank
+    object as ''), and how many statements the whole file holds; None if it cannot be
+    read."""
+    from pyoxigraph import parse
+
+    triples: list[Triple] = []
+    statements = 0
+    try:
+        for quad in parse(path=str(path), format=RdfFormat.TRIG):
+            statements += 1
+            if quad.graph_name == graph and isinstance(quad.subject, NamedNode):
+                value = quad.object.value if isinstance(quad.object, NamedNode) else ""
+                triples.append((quad.subject.value, quad.predicate.value, value))
+    except (OSError, SyntaxError):
+        return None
+    return triples, statements
 
 
 def _plain(q: Quad) -> Triple:
