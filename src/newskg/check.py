@@ -444,8 +444,8 @@ def _in_memory(build: Path, statements: int) -> Store | None:
     if sum(f.stat().st_size for f in files) > MEMORY_LIMIT:
         return None
     store = Store()
-    for path in files:
-        store.bulk_load(path=str(path), format=RdfFormat.TRIG)
+    for path in files:  # load, not bulk_load: 52 s against 132 s at 10,000 articles here
+        store.load(path=str(path), format=RdfFormat.TRIG)
     return store if len(store) == statements else None
 
 
