@@ -497,7 +497,9 @@ def test_graphs_travel_in_batches_with_one_record_update_each(
         report = push(proxied(proxy, protocol, project), project, batch_size=1000, backoff=fast())
     assert len(report.landed) == 13
     writes = [s for s in proxy.seen if "/query" not in s.path]
-    records = [s for s in writes if b"INSERT DATA { GRAPH <" + RECORD.encode() in s.body]
+    records = [
+        s for s in writes if b"INSERT { GRAPH ?record" in s.body and RECORD.encode() in s.body
+    ]
     if protocol == "gsp":
         posts = [s for s in writes if s.method == "POST" and s.path == "/store"]
         assert 1 < len(posts) < 13 and all(s.method != "PUT" for s in writes)

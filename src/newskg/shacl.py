@@ -243,7 +243,7 @@ def _sparql_constraint(
     engine."""
     from rdflib import URIRef
 
-    from .sparql import _where_brace
+    from .sparql import where_brace
 
     sh = SH
     select = str(shapes.value(constraint, URIRef(sh + "select")))
@@ -262,7 +262,7 @@ def _sparql_constraint(
         # the focus pattern and no OPTIONAL, each shares its bound variables: the same rows.
         body = re.sub(r"FILTER\s+NOT\s+EXISTS", "MINUS", body)
     try:
-        brace = _where_brace(body)
+        brace = where_brace(body)
     except UsageError as error:
         raise UsageError(f"cannot read the SPARQL constraint of {node_shape}") from error
     head, rest = body[:brace], body[brace + 1 :]

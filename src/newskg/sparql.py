@@ -246,7 +246,7 @@ def with_values(text: str, bindings: dict[str, Term]) -> str:
         return text
     names = sorted(bindings)
     block = values_block(names, [[bindings[n] for n in names]])
-    brace = _where_brace(text)
+    brace = where_brace(text)
     return text[: brace + 1] + f" {block} " + text[brace + 1 :]
 
 
@@ -264,7 +264,7 @@ def values_block(names: list[str], rows: list[list[Term]]) -> str:
     return f"VALUES ({head}) {{ {body} }}"
 
 
-def _where_brace(text: str) -> int:
+def where_brace(text: str) -> int:
     """The offset of the '{' that opens the query's WHERE group, skipping comments,
     strings and IRIs."""
     index, length, seen_where = 0, len(text), False

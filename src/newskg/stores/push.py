@@ -66,7 +66,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store, serialize
+from pyoxigraph import DefaultGraph, Literal, NamedNode, RdfFormat, Store, serialize
 
 from ..errors import StoreError
 from ..profiles import Endpoint, credentials, resolve
@@ -415,6 +415,22 @@ def _term(iri: str) -> str:
     return str(NamedNode(iri))
 
 
+# The push record's queries: fixed texts, the record graph and the property bound by a
+# VALUES block of validated terms (sparql.values_block, as for every query newskg builds).
+RECORD_QUERY = "SELECT ?g ?h WHERE { GRAPH ?record { ?g ?hashed ?h } }"
+UNRECORD = "DELETE { GRAPH ?record { ?g ?hashed ?h } } WHERE { GRAPH ?record { ?g ?hashed ?h } }"
+RECORD = "INSERT { GRAPH ?record { ?g ?hashed ?h } } WHERE { }"
+SIZES = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+
+
+def _bound(text: str, names: list[str], rows: list[list[Any]]) -> str:
+    """A fixed query or update with the rows bound at the start of its WHERE group."""
+    from ..sparql import values_block, where_brace
+
+    brace = where_brace(text)
+    return f"{text[: brace + 1]} {values_block(names, rows)} {text[brace + 1 :]}"
+
+
 def read_remote(client: HttpClient, endpoint: Endpoint, mint: Minter) -> RemoteState:
     """The store's graphs under the base IRI, and the push record.
 
@@ -425,7 +441,8 @@ def read_remote(client: HttpClient, endpoint: Endpoint, mint: Minter) -> RemoteS
     rows = client.select(endpoint.query, "SELECT ?g WHERE { GRAPH ?g {} }")
     graphs = {r["g"] for r in rows if "g" in r and mint.owns(r["g"])} - {record}
     hashes: dict[str, str] = {}
-    query = f"SELECT ?g ?h WHERE {{ GRAPH {_term(record)} {{ ?g {_term(CONTENT_HASH)} ?h }} }}"
+    bound = [[NamedNode(record), NamedNode(CONTENT_HASH)]]
+    query = _bound(RECORD_QUERY, ["record", "hashed"], bound)
     for row in client.select(endpoint.query, query):
         graph, found = row.get("g", ""), row.get("h", "")
         graph = DEFAULT if graph == record + DEFAULT else graph
@@ -591,26 +608,23 @@ class _Pusher:
 
     # the record -------------------------------------------------------------------------
 
-    def _subject(self, graph: str | None) -> str:
-        return _term(graph or self.record + DEFAULT)
+    def _subject(self, graph: str | None) -> NamedNode:
+        return NamedNode(graph or self.record + DEFAULT)
+
+    def _record_row(self) -> list[Any]:
+        return [NamedNode(self.record), NamedNode(CONTENT_HASH)]
 
     def _unrecord(self, graphs: Sequence[str | None]) -> str:
         """An update that forgets graphs' hashes (running it twice changes nothing)."""
-        values = " ".join(self._subject(g) for g in graphs)
-        return (
-            f"DELETE {{ GRAPH {_term(self.record)} {{ ?g {_term(CONTENT_HASH)} ?h }} }}\n"
-            f"WHERE {{ VALUES ?g {{ {values} }} "
-            f"GRAPH {_term(self.record)} {{ ?g {_term(CONTENT_HASH)} ?h }} }}"
-        )
+        rows = [[*self._record_row(), self._subject(g)] for g in graphs]
+        return _bound(UNRECORD, ["record", "hashed", "g"], rows)
 
     def _recording(self, graphs: Sequence[LocalGraph]) -> str:
         """An update that sets graphs' hashes to the ones just landed."""
-        triples = "\n".join(
-            f'{self._subject(g.iri)} {_term(CONTENT_HASH)} "{g.digest}" .' for g in graphs
-        )
+        rows = [[*self._record_row(), self._subject(g.iri), Literal(g.digest)] for g in graphs]
         return (
             f"{self._unrecord([g.iri for g in graphs])} ;\n"
-            f"INSERT DATA {{ GRAPH {_term(self.record)} {{\n{triples}\n}} }}"
+            f"{_bound(RECORD, ['record', 'hashed', 'g', 'h'], rows)}"
         )
 
     def _write(self, text: str, *, idempotent: bool) -> None:
@@ -800,11 +814,7 @@ class _Pusher:
 
     def _check_sizes(self, batch: list[Loaded], tmps: list[str]) -> None:
         """The temporary graphs must hold every triple before they are swapped in."""
-        values = " ".join(_term(t) for t in tmps)
-        query = (
-            f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {values} }} "
-            "GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-        )
+        query = _bound(SIZES, ["g"], [[NamedNode(t)] for t in tmps])
         held = {
             r.get("g", ""): int(r.get("n", "0"))
             for r in self.client.select(self.endpoint.query, query)
