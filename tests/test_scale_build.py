@@ -54,7 +54,7 @@ def test_the_store_loaded_beside_the_mapping_holds_the_graph_files(corpus: Path)
     assert stored == _graph_file_quads(corpus)
     assert not list(corpus.glob(".newskg-staging-*")), "the staging folder is left behind"
     names = [stage.name for stage in result.stages]
-    assert names == ["map", "store load"]
+    assert names == ["map", "store load", "optimize"]  # bulk-loaded, so compacted
     assert all(stage.peak_mb > 0 for stage in result.stages)
 
 
@@ -279,8 +279,28 @@ def test_after_a_failed_build_a_query_builds_again(corpus: Path) -> None:
     assert pipeline.up_to_date(corpus)
 
 
+def test_a_build_compacts_the_store_when_it_bulk_loaded_unless_told_not_to(corpus: Path) -> None:
+    """A build that mapped BULK_THRESHOLD articles or more compacts the store by default;
+    --no-optimize leaves it as the bulk loader wrote it, and a build that mapped fewer
+    leaves it too unless --optimize asks."""
+
+    def stages(*args: str) -> list[str]:
+        run = subprocess.run(
+            [NEWSKG, "build", "--timings", *args], cwd=corpus, capture_output=True, text=True
+        )
+        assert run.returncode == 0, run.stderr
+        return [line.split(":")[0] for line in run.stderr.splitlines() if ": " in line]
+
+    assert "optimize" in stages("--full")
+    assert "optimize" not in stages("--full", "--no-optimize")
+    sheet = sorted((corpus / "data" / "articles").glob("*.yaml"))[0]
+    sheet.touch()
+    assert "optimize" not in stages()  # one article mapped: nothing bulk-loaded
+    assert "optimize" in stages("--optimize")  # asked for, with nothing to map
+
+
 def test_an_optimized_store_holds_the_same_statements(corpus: Path) -> None:
-    newskg.build(corpus, full=True)
+    newskg.build(corpus, full=True, optimize=False)
     before = _store_quads(corpus)
     result = newskg.build(corpus, optimize=True)
     assert [stage.name for stage in result.stages][-1] == "optimize" and not result.built
