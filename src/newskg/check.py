@@ -119,7 +119,15 @@ def check(
 
 
 def _digest(parts: Iterable[str]) -> str:
-    return hashlib.sha256(json.dumps(list(parts)).encode()).hexdigest()
+    """One hash of the parts, each prefixed with its length so that no two lists give
+    the same bytes; a check takes one per article (json.dumps of each list took 0.2 s
+    at 10,000 articles)."""
+    hashed = hashlib.sha256()
+    for part in parts:
+        data = part.encode()
+        hashed.update(b"%d:" % len(data))
+        hashed.update(data)
+    return hashed.hexdigest()
 
 
 def _rules_digest(manifest: dict[str, Any], stored: dict[str, StoredQuery]) -> str:
