@@ -136,10 +136,11 @@ class RegistryInput:
     cache, so that a build after one article changed does not hash them all again)."""
 
 
-def orphan_text_warnings(root: Path) -> list[Problem]:
-    """Warnings for article texts that have no fact sheet."""
+def orphan_text_warnings(root: Path, names: dict[str, None] | None = None) -> list[Problem]:
+    """Warnings for article texts that have no fact sheet (`names`: data/articles as
+    :func:`article_files` listed it, when the caller has it already)."""
     problems: list[Problem] = []
-    check_orphan_texts(root, problems)
+    check_orphan_texts(root, problems, names)
     return problems
 
 
@@ -147,8 +148,10 @@ def relative(root: Path, path: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def check_orphan_texts(root: Path, problems: list[Problem]) -> None:
-    names = article_files(root)
+def check_orphan_texts(
+    root: Path, problems: list[Problem], names: dict[str, None] | None = None
+) -> None:
+    names = article_files(root) if names is None else names
     for name in names:
         stem = name.removesuffix(".txt")
         if name.endswith(".txt") and f"{stem}.yaml" not in names:

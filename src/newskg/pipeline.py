@@ -609,7 +609,8 @@ def build(
         and manifest.get("registry") == _registry_hash(registry_file)
     )
     articles_dir = root / ARTICLES_DIR
-    stems = [n.removesuffix(".yaml") for n in article_files(root) if n.endswith(".yaml")]
+    listing = article_files(root)
+    stems = [n.removesuffix(".yaml") for n in listing if n.endswith(".yaml")]
     graph_files = folder.article_files()
     entries: dict[str, Any] = {}
     changed: list[Path] = []
@@ -692,7 +693,7 @@ def build(
             )
         )
         problems.extend(_duplicate_locals(entries, registry))
-        warnings = orphan_text_warnings(root)
+        warnings = orphan_text_warnings(root, listing)
         if any(p.severity == "error" for p in problems):
             raise DataErrors(problems + warnings)
         project.warnings = [p for p in problems if p.severity != "error"] + warnings
