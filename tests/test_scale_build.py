@@ -284,19 +284,25 @@ def test_a_build_compacts_the_store_when_it_bulk_loaded_unless_told_not_to(corpu
     --no-optimize leaves it as the bulk loader wrote it, and a build that mapped fewer
     leaves it too unless --optimize asks."""
 
-    def stages(*args: str) -> list[str]:
+    def stages(*args: str, mapped: int) -> list[str]:
         run = subprocess.run(
             [NEWSKG, "build", "--timings", *args], cwd=corpus, capture_output=True, text=True
         )
         assert run.returncode == 0, run.stderr
+        assert f"{mapped} mapped" in run.stdout, run.stdout
         return [line.split(":")[0] for line in run.stderr.splitlines() if ": " in line]
 
-    assert "optimize" in stages("--full")
-    assert "optimize" not in stages("--full", "--no-optimize")
+    assert "optimize" in stages("--full", mapped=ARTICLES)
+    assert "optimize" not in stages("--full", "--no-optimize", mapped=ARTICLES)
     sheet = sorted((corpus / "data" / "articles").glob("*.yaml"))[0]
-    sheet.touch()
-    assert "optimize" not in stages()  # one article mapped: nothing bulk-loaded
-    assert "optimize" in stages("--optimize")  # asked for, with nothing to map
+    before = sheet.read_text(encoding="utf-8")
+    try:
+        sheet.write_text(before + "# one article changed\n", encoding="utf-8")
+        assert "optimize" not in stages(mapped=1)
+        assert "optimize" in stages("--optimize", mapped=0)  # asked for, nothing to map
+    finally:
+        sheet.write_text(before, encoding="utf-8")
+    assert _store_quads(corpus) == _graph_file_quads(corpus)
 
 
 def test_an_optimized_store_holds_the_same_statements(corpus: Path) -> None:

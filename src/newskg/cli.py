@@ -96,7 +96,7 @@ def cli(quiet: bool) -> None:
     "--optimize/--no-optimize",
     default=None,
     help="Compact the embedded store afterwards (queries run 2 to 8 times faster on a "
-    "large bulk-loaded store), or do not; by default a build that loaded "
+    "large bulk-loaded store), or do not; by default a build that mapped "
     f"{BULK_THRESHOLD} articles or more compacts it.",
 )
 def build_command(

@@ -534,13 +534,15 @@ class BuildDir:
     def article_file(self, article_id: str) -> Path:
         return self.path / GRAPHS_DIR / "articles" / f"{article_id}.trig"
 
-    def open_store(self) -> Store:
+    def open_store(self, path: Path | None = None) -> Store:
+        """The embedded store, or the one at `path` (a fresh build's, in staging)."""
         self.path.mkdir(parents=True, exist_ok=True)
+        path = path or self.path / STORE_DIR
         try:
-            return Store(str(self.path / STORE_DIR))
+            return Store(str(path))
         except OSError as exc:
             raise StoreError(
-                f"cannot open the embedded store in {self.path / STORE_DIR}: {exc}",
+                f"cannot open the embedded store in {path}: {exc}",
                 "is another newskg process using it? otherwise delete build/ and rebuild",
             ) from exc
 
@@ -587,7 +589,8 @@ def build(
     articles' own voice, into ``{base}graph/inferred``; without it, an inferred graph
     whose premises changed is dropped rather than left stale.  With `optimize`, compact
     the store afterwards (see :func:`optimize_store`); left at None, compact it when the
-    build loaded BULK_THRESHOLD articles or more, which the bulk loader writes."""
+    build mapped BULK_THRESHOLD articles or more.  A fresh store is compacted before it
+    goes in place; an existing one in place, after the commit."""
     root = find_root(root)
     seen: Stats = {}
     inputs = inputs_fingerprint(root, seen)  # before anything is read: see up_to_date
@@ -704,6 +707,7 @@ def build(
             after = time.monotonic() - mapped
             note = f"pyoxigraph bulk_load beside the mapping, ending {after:.1f} s after it"
             result.stages.append(Stage("store load", seconds, peak, note))
+        compact = optimize or (optimize is None and len(result.built) >= BULK_THRESHOLD)
         _commit(
             folder,
             fresh,
@@ -717,6 +721,7 @@ def build(
             manifest,
             reason,
             reason_timeout,
+            compact,
         )
         cached = (folder.path / "registry.pickle").is_file()
         if registry_needed and (not cached or not registry_same or uncached):
@@ -729,7 +734,7 @@ def build(
     result.facts = sum(e["facts"] for e in entries.values())
     result.claims = sum(e["claims"] for e in entries.values())
     result.articles = len(entries)
-    if optimize or (optimize is None and len(result.built) >= BULK_THRESHOLD):
+    if compact and not fresh:  # a fresh store was compacted in staging (see _commit)
         result.stages.append(optimize_store(folder.path / STORE_DIR))
     with atomic_output(str(folder.inputs_stamp)) as stream:
         stream.write(inputs.encode())
@@ -853,12 +858,16 @@ def _commit(
     manifest: dict[str, Any],
     reason: bool,
     reason_timeout: float,
+    compact: bool = False,
 ) -> None:
-    """Put what the staging folder holds in place: graph files, store, manifest."""
+    """Put what the staging folder holds in place: graph files, store, manifest.
+
+    A fresh store is finished in the staging folder, compacted there when `compact`,
+    and only then moved in place: no other process ever opens it half-written or while
+    RocksDB rewrites its files, and an interrupted compaction leaves no build behind."""
     mint = Minter(project.base_iri)
     if fresh:  # a half-loaded store must never pass for a built one
         folder.manifest_path.unlink(missing_ok=True)
-        shutil.rmtree(folder.path / STORE_DIR, ignore_errors=True)
         shutil.rmtree(folder.path / GRAPHS_DIR, ignore_errors=True)
     (folder.path / GRAPHS_DIR / "articles").mkdir(parents=True, exist_ok=True)
     result.removed = sorted(set(previous) - set(entries))
@@ -914,8 +923,6 @@ def _commit(
                 for q in _mapping().source_quads(mint, p, d)
             ],
         )
-    if fresh:  # loaded beside the mapping, into the staging folder
-        os.replace(staging / STORE_DIR, folder.path / STORE_DIR)
     idle = (
         not fresh
         and not result.built
@@ -932,7 +939,8 @@ def _commit(
             int(manifest.get("inferred_quads", 0)) if kept else 0,
         )
     else:
-        store = folder.open_store()
+        # a fresh store was loaded beside the mapping, into the staging folder
+        store = folder.open_store(staging / STORE_DIR if fresh else None)
         try:
             if not fresh:
                 for article_id in [*result.removed, *result.built]:
@@ -971,6 +979,11 @@ def _commit(
             store.flush()
         finally:
             del store
+    if fresh:
+        if compact:
+            result.stages.append(optimize_store(staging / STORE_DIR))
+        shutil.rmtree(folder.path / STORE_DIR, ignore_errors=True)
+        os.replace(staging / STORE_DIR, folder.path / STORE_DIR)
     result.inferred = inferred[1]
     _finish(
         folder,
