@@ -11,7 +11,6 @@ replaces build/store only when the whole build has succeeded.
 from __future__ import annotations
 
 import io
-import multiprocessing
 import os
 import time
 from collections.abc import Iterable, Iterator
@@ -84,6 +83,8 @@ class BackgroundLoader:
     """Bulk-loads a fresh store in a child process from files handed to it one by one."""
 
     def __init__(self, store_path: Path) -> None:
+        import multiprocessing  # here: every command imports this module for BULK_THRESHOLD
+
         context = multiprocessing.get_context("spawn")
         child_end, self._paths = context.Pipe(duplex=False)
         self._report, report_end = context.Pipe(duplex=False)
