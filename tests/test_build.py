@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import shutil
 import subprocess
@@ -341,9 +342,20 @@ def test_the_base_iri_is_the_projects_to_choose(project: Path, tmp_path: Path) -
     assert run_cli("build", "--project", str(project)) == 1
 
 
-def test_a_registry_change_remaps_only_the_articles_that_use_the_entry(project: Path) -> None:
+@pytest.mark.parametrize("manifest", ["as written", "lists, as an earlier newskg wrote"])
+def test_a_registry_change_remaps_only_the_articles_that_use_the_entry(
+    project: Path, manifest: str
+) -> None:
     add_second_article(project)
     build(project)
+    if manifest != "as written":  # the ids of an entry as lists, not one string
+        path = project / "build" / "manifest.json"
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for entry in data["articles"].values():
+            assert isinstance(entry["refs"], str) and " " in entry["refs"]
+            entry["refs"] = entry["refs"].split()
+            entry["claim_graphs"] = entry["claim_graphs"].split()
+        path.write_text(json.dumps(data), encoding="utf-8")
     registry = project / "data" / "entities.yaml"
     text = registry.read_text(encoding="utf-8")
     registry.write_text(
@@ -364,6 +376,10 @@ def test_a_registry_change_remaps_only_the_articles_that_use_the_entry(project: 
         if q.subject.value.endswith("/microsoft") and "description" in q.predicate.value
     }
     assert described == {"American technology company."}
+    in_files: set[object] = set()
+    for path in sorted((project / "build" / "graphs").rglob("*.trig")):
+        in_files |= read_quads(path)
+    assert in_files == set(store), diff(set(store), in_files)  # type: ignore[arg-type]
 
 
 def test_nothing_changed_reads_no_fact_sheet(

@@ -298,9 +298,9 @@ def _map_article(yaml_path: Path) -> ArticleOutcome:
         ),
         "stat": _stat(yaml_path),
         "quads": len(quads),
-        "refs": refs,
+        "refs": " ".join(refs),
         "registry": _entries_digest(refs, digests),
-        "claim_graphs": _claim_graphs(base, article.id, quads),
+        "claim_graphs": " ".join(_claim_graphs(base, article.id, quads)),
         "locals": {
             e.id: str(article.doc.location(("entities", i, "id")))
             for i, e in enumerate(article.sheet.entities)
@@ -339,12 +339,27 @@ def article_graphs(manifest: Mapping[str, Any], article_id: str) -> list[str]:
     entry = manifest["articles"][article_id]
     if "graphs" in entry:  # written by an earlier newskg
         return sorted(entry["graphs"])
-    return _graphs_of(Minter(manifest["base_iri"]), article_id, entry["claim_graphs"])
+    return _graphs_of(Minter(manifest["base_iri"]), article_id, _ids(entry["claim_graphs"]))
+
+
+def entry_refs(entry: Mapping[str, Any]) -> list[str]:
+    """The registry ids an article of the manifest uses."""
+    return _ids(entry.get("refs", ""))
+
+
+def _ids(value: str | list[str]) -> list[str]:
+    """Ids that the manifest keeps as one string, separated by spaces (ids have none): a
+    list of 30 strings per article was half of what a build after one change decoded
+    (0.085 s of JSON at 10,000 articles, 0.04 s as strings).  Lists are from an earlier
+    newskg."""
+    return value.split() if isinstance(value, str) else list(value)
 
 
 def _graph_count(entry: Mapping[str, Any]) -> int:
     """How many graphs article_graphs gives for this entry, without making their IRIs."""
-    return len(entry["graphs"]) if "graphs" in entry else 1 + len(entry["claim_graphs"])
+    if "graphs" in entry:
+        return len(entry["graphs"])
+    return 1 + len(_ids(entry["claim_graphs"]))
 
 
 def _graphs_of(mint: Minter, article_id: str, claim_ids: Iterable[str]) -> list[str]:
@@ -645,7 +660,7 @@ def build(
         stale = [
             a
             for a, e in entries.items()
-            if e.get("registry") != _entries_digest(e.get("refs", []), digests)
+            if e.get("registry") != _entries_digest(entry_refs(e), digests)
         ]
         for article_id in stale:
             del entries[article_id]

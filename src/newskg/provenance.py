@@ -18,6 +18,7 @@ from typing import Any
 
 from .errors import Location
 from .facts import FactBase
+from .pipeline import entry_refs
 from .project import ARTICLES_DIR, ArticleInput, RegistryInput, load_article
 from .vocab import ENTITY_CATEGORY, NK, Minter
 
@@ -146,7 +147,7 @@ class Locator:
             a
             for a, entry in sorted(self.manifest_articles.items())
             if a != article_hint
-            and (entity_id in entry.get("refs", ()) or entity_id in entry.get("locals", {}))
+            and (entity_id in entry_refs(entry) or entity_id in entry.get("locals", {}))
         ]
         for article_id in candidates:
             article = self.article(article_id) if article_id else None
@@ -180,7 +181,7 @@ class Locator:
         for entity in article.sheet.entities:
             if entity.id == ref:
                 return self.mint.entity(entity.id, entity.type).value
-        if ref in self.manifest_articles.get(article.id, {}).get("refs", ()):
+        if ref in entry_refs(self.manifest_articles.get(article.id, {})):
             known = self.registry.entities.get(ref)
             if known is not None:
                 return self.mint.entity(known.id, known.type).value
