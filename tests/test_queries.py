@@ -736,3 +736,63 @@ def test_a_query_header_once_validated_is_known_from_the_cache(
             read_query(path)
         assert caught.value.problems[0].location.line == 3
     assert len(list(entry.parent.iterdir())) == 1
+
+
+# -- a query on data changed since the last build ---------------------------------------
+
+
+def test_a_query_answers_from_data_changed_since_the_last_build(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """newskg query judges whether build/ is up to date while the query runs, and asks
+    again after a build when it was not: the answer, or an id that only the changed data
+    has, must be the new data's."""
+    build(project)
+    registry = project / "data" / "entities.yaml"
+    text = registry.read_text(encoding="utf-8")
+    registry.write_text(
+        text.replace("label: Microsoft\n", "label: Microsoft Corporation\n").replace(
+            "entities:\n",
+            "entities:\n  - id: ada-newcomer\n    type: Person\n    label: Ada Newcomer\n"
+            "    description: Named by no article yet.\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    assert run_cli("query", "entities", "--project", str(project), "--format", "csv") == 0
+    out = capsys.readouterr().out
+    assert "Microsoft Corporation" in out and "Ada Newcomer" in out
+
+    # an id that the last build did not know: resolved once the data is built again
+    registry.write_text(
+        registry.read_text(encoding="utf-8").replace("id: ada-newcomer", "id: ada-latecomer"),
+        encoding="utf-8",
+    )
+    assert (
+        run_cli(
+            "query",
+            "people",
+            "--project",
+            str(project),
+            "--param",
+            "person=ada-latecomer",
+            "--format",
+            "csv",
+        )
+        == 0
+    ), capsys.readouterr().err
+    assert capsys.readouterr().out.splitlines()[0].startswith("person,personLabel")
+    assert run_cli("query", "people", "--project", str(project), "--param", "person=nobody") == 2
+    assert "nobody" in capsys.readouterr().err
+
+
+def test_a_query_on_data_unchanged_since_the_last_build_builds_nothing(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    build(project)
+    manifest = project / "build" / "manifest.json"
+    before = manifest.stat().st_mtime_ns
+    args = ("query", "lawsuits", "--project", str(project), "--param", "party=openai")
+    assert run_cli(*args, "--format", "csv") == 0
+    assert "Musk v. OpenAI" in capsys.readouterr().out
+    assert manifest.stat().st_mtime_ns == before

@@ -550,14 +550,19 @@ def query_command(
     if sum(x is not None for x in (name, query_file, sparql)) != 1:
         raise click.UsageError("give one of: a stored query's NAME, --file FILE or --sparql TEXT")
     given = _params(params)
-    context = open_context(project, endpoint, timeout=timeout, allow_network=allow_network)
-    if name is not None:
-        query = stored(name, context)
-    elif query_file is not None:
-        query = ad_hoc(query_file.read_text(encoding="utf-8"), str(query_file), given)
-    else:
-        query = ad_hoc(sparql or "", "<--sparql>", given)
-    answer = run(query, given, context)
+    context = open_context(
+        project, endpoint, timeout=timeout, allow_network=allow_network, judge_while_querying=True
+    )
+    try:
+        if name is not None:
+            query = stored(name, context)
+        elif query_file is not None:
+            query = ad_hoc(query_file.read_text(encoding="utf-8"), str(query_file), given)
+        else:
+            query = ad_hoc(sparql or "", "<--sparql>", given)
+        answer = run(query, given, context)
+    finally:
+        context.stop_judging()  # when no query ran to wait for it
     terminal = output == "-" and sys.stdout.isatty()
     chosen = results_format(output, fmt, answer.form, terminal)
     with atomic_output(output) as stream:

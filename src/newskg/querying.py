@@ -7,12 +7,14 @@ where asked, and hand back a neutral :class:`~newskg.stores.Answer`.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyoxigraph import NamedNode
 
-from .errors import Problem, UsageError
+from .children import Child, ChildFailed, ChildTimeout
+from .errors import NewsKGError, Problem, UsageError
 from .queries import Parameter, StoredQuery, catalogue, stored_query
 from .sparql import Term, bind_parameters, inspect_query, refuse_outside_reach, with_values
 from .stores import Answer
@@ -34,6 +36,35 @@ class QueryContext:
     store_path: Path | None = None
     base_iri: str | None = None
     _registry_loaded: bool = False
+    _freshness: Child | None = None
+    """A child judging whether build/ is up to date, while the query runs: see open_context."""
+
+    def rebuilt_if_stale(self) -> bool:
+        """Wait for the judgement that open_context started, if any; when build/ was not
+        up to date, build it and forget the ids resolved from the old store.  True when
+        it built (what was asked must be asked again)."""
+        pending, self._freshness = self._freshness, None
+        if pending is None:
+            return False
+        from .pipeline import build, up_to_date
+
+        assert self.root is not None
+        try:
+            fresh = pending.wait()
+        except ChildFailed:  # judged here instead, where a failure says what it is
+            fresh = up_to_date(self.root)
+        if fresh:
+            return False
+        build(self.root)
+        self.ids.clear()
+        return True
+
+    def stop_judging(self) -> None:
+        """Stop the judgement open_context started (the query was interrupted)."""
+        pending, self._freshness = self._freshness, None
+        if pending is not None:
+            with contextlib.suppress(ChildTimeout, ChildFailed):
+                pending.wait(timeout=0)  # stops it, and removes its folder
 
     def resolve_id(self, value: str) -> NamedNode | None:
         """A registry id's (or an article id's) IRI, if the value is one.
@@ -115,9 +146,15 @@ def open_context(
     timeout: float = DEFAULT_TIMEOUT,
     allow_network: bool = False,
     rebuild: bool = True,
+    judge_while_querying: bool = False,
 ) -> QueryContext:
     """Prepare to query: locally, build first if the data changed; remotely, read the
-    project (when there is one) only to resolve registry ids and prefixes."""
+    project (when there is one) only to resolve registry ids and prefixes.
+
+    With `judge_while_querying`, whether the data changed is judged in a child process
+    while the query runs, and :func:`run` asks again after a build if it had: the
+    judgement stats every input file (0.1 s at 10,000 articles), about as long as a
+    query about one entity takes."""
     from .layout import DEFAULT_BASE_IRI, base_iri, find_root, read_config
 
     context = QueryContext(None, endpoint, timeout, allow_network)
@@ -131,9 +168,13 @@ def open_context(
     if endpoint is None:
         from .pipeline import BuildDir, build, up_to_date
 
-        if rebuild and not up_to_date(context.root):
+        folder = BuildDir(context.root)
+        built = folder.inputs_stamp.is_file() and (folder.path / "store").is_dir()
+        if rebuild and judge_while_querying and built:
+            context._freshness = Child(up_to_date, context.root)
+        elif rebuild and not up_to_date(context.root):
             build(context.root)
-        context.store_path = BuildDir(context.root).path / "store"
+        context.store_path = folder.path / "store"
     context.base_iri = base_iri(read_config(context.root))
     context.prefixes = Minter(context.base_iri).prefixes()
     return context
@@ -149,6 +190,24 @@ def ad_hoc(text: str, source: str, given: dict[str, str]) -> StoredQuery:
 
 
 def run(query: StoredQuery, given: dict[str, str], context: QueryContext) -> Answer:
+    """Run one query with its parameters, and again if build/ turned out to be out of
+    date (see open_context): its answer, or what it failed on (an id that only the
+    changed data has, say), was the old data's."""
+    try:
+        answer = _run(query, given, context)
+    except NewsKGError:
+        if context.rebuilt_if_stale():
+            return _run(query, given, context)
+        raise
+    except BaseException:
+        context.stop_judging()
+        raise
+    if context.rebuilt_if_stale():
+        return _run(query, given, context)
+    return answer
+
+
+def _run(query: StoredQuery, given: dict[str, str], context: QueryContext) -> Answer:
     """Run one query with its parameters; see the module docstring.
 
     Parameters reach either engine as one VALUES block of validated terms: pyoxigraph
