@@ -96,9 +96,13 @@ OPTIMIZE_STAGE = re.compile(
     r"^optimize: (?P<s>\d+(?:\.\d+)?) s, peak (?P<mb>\d+(?:\.\d+)?) MB", re.MULTILINE
 )
 """The line of ``newskg build --optimize --timings`` that reports the store's compaction."""
-MAP_STAGE = re.compile(r"^map: (?P<s>\d+(?:\.\d+)?) s, peak (?P<mb>\d+(?:\.\d+)?) MB", re.MULTILINE)
-"""The line of ``newskg build --timings`` that reports newskg's own stages (reading,
-mapping and writing, all worker processes together): the build record's peak memory."""
+OWN_STAGE = re.compile(
+    r"^(?:map|commit): (?P<s>\d+(?:\.\d+)?) s, peak (?P<mb>\d+(?:\.\d+)?) MB", re.MULTILINE
+)
+"""The lines of ``newskg build --timings`` that report newskg's own stages: reading and
+mapping the articles, all worker processes together, and the commit that writes the
+registry's, ontology's and build's graphs and the manifest.  The larger peak is the build
+record's peak memory."""
 
 DEFAULT_BASE_IRI = "https://example.org/newskg/"
 NK = "https://example.org/newskg/ontology#"
@@ -470,13 +474,14 @@ class Bench:
         build = self.record("build", size, runs, problem)
         _add_note(build, "--no-optimize, as oxigraph load: the compaction is build:optimize")
         stage = self._store_load_stage(runs)
-        own = [float(m["mb"]) for r in runs if (m := MAP_STAGE.search(r.stderr))]
+        own = [float(m["mb"]) for r in runs for m in OWN_STAGE.finditer(r.stderr)]
         if own:
             build["peak_rss_mb"] = round(max(own), 1)
             _add_note(
                 build,
-                "peak_rss_mb: newskg's own stages (all mapping processes together, as "
-                "build --timings reports them); the store load's is build:store-load's",
+                "peak_rss_mb: newskg's own stages (the mapping, all its processes together, "
+                "and the commit, as build --timings reports them); the store load's is "
+                "build:store-load's",
             )
         elif runs and not stage:
             _add_note(build, "peak_rss_mb covers the whole build, store load included")

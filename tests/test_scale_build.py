@@ -54,7 +54,7 @@ def test_the_store_loaded_beside_the_mapping_holds_the_graph_files(corpus: Path)
     assert stored == _graph_file_quads(corpus)
     assert not list(corpus.glob(".newskg-staging-*")), "the staging folder is left behind"
     names = [stage.name for stage in result.stages]
-    assert names == ["map", "store load", "optimize"]  # bulk-loaded, so compacted
+    assert names == ["map", "store load", "optimize", "commit"]  # bulk-loaded: compacted
     assert all(stage.peak_mb > 0 for stage in result.stages)
 
 

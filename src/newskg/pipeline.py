@@ -723,6 +723,7 @@ def build(
             note = f"pyoxigraph bulk_load beside the mapping, ending {after:.1f} s after it"
             result.stages.append(Stage("store load", seconds, peak, note))
         compact = optimize or (optimize is None and len(result.built) >= BULK_THRESHOLD)
+        committing, stages_before = time.monotonic(), len(result.stages)
         _commit(
             folder,
             fresh,
@@ -737,6 +738,15 @@ def build(
             reason,
             reason_timeout,
             compact,
+        )
+        compacting = sum(s.seconds for s in result.stages[stages_before:])  # in staging
+        result.stages.append(
+            Stage(
+                "commit",
+                time.monotonic() - committing - compacting,
+                peak_mb(),
+                "the registry's, ontology's and build's graphs, graph files, manifest",
+            )
         )
         cached = (folder.path / "registry.pickle").is_file()
         if registry_needed and (not cached or not registry_same or uncached):
@@ -973,7 +983,7 @@ def _commit(
                     counts[mint.graph("build").value] = len(metadata)
             for path, graph, quads in own:  # not through the loader, which relabels blank nodes
                 _remove_graphs(store, [graph.value])
-                store.extend(quads)
+                _add_quads(store, quads)
                 if graph != mint.graph("build"):
                     _write_trig(path, quads, prefixes)
                 else:
@@ -1107,8 +1117,23 @@ def _replace_graph(
     store: Store, path: Path, graph: NamedNode, quads: list[Quad], prefixes: dict[str, str]
 ) -> None:
     _remove_graphs(store, [graph.value])
-    store.extend(quads)
+    _add_quads(store, quads)
     _write_trig(path, quads, prefixes)
+
+
+BULK_QUADS = 50_000
+"""From this many quads on, a graph goes into the store in bulk, not in a transaction."""
+
+
+def _add_quads(store: Store, quads: list[Quad]) -> None:
+    """Add a graph's quads: many (the registry's 164,000 at 10,000 articles) in bulk,
+    which writes them as sorted files in one go (1.3 s and 150 MB more memory, against
+    4.2 s and 285 MB for one transaction); a few in a transaction, since each bulk write
+    leaves new files that every later lookup reads."""
+    if len(quads) >= BULK_QUADS:
+        store.bulk_extend(quads)
+    else:
+        store.extend(quads)
 
 
 def require_built(root: Path | None) -> Path:
