@@ -66,6 +66,22 @@ def test_the_same_store_from_one_process_and_from_two(corpus: Path, tmp_path: Pa
     assert _store_quads(corpus) == pooled
 
 
+def test_the_same_store_when_few_registry_entries_are_kept_unpickled(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mapping process keeps pipeline.Pickled.KEPT registry entries unpickled at most,
+    and unpickles an entry again once it was let go."""
+    newskg.build(corpus, full=True)
+    before = _store_quads(corpus)
+    monkeypatch.setattr(pipeline.Pickled, "KEPT", 3)
+    registry = pipeline._pickled_registry(pipeline.cached_registry(corpus, []))
+    ids = sorted(registry.entities)
+    assert len(ids) > 3
+    assert [registry.entities[i].id for i in ids + ids] == ids + ids
+    newskg.build(corpus, full=True, workers=1)  # in this process, where KEPT is 3
+    assert _store_quads(corpus) == before == _graph_file_quads(corpus)
+
+
 def test_a_registry_change_bulk_loads_into_the_existing_store(corpus: Path) -> None:
     """Every article uses registry entries, so renaming them all remaps them all (more than
     BULK_THRESHOLD): the store must come out as a fresh build makes it."""

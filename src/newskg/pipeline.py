@@ -219,12 +219,20 @@ class Pickled(Mapping[str, T]):
             {k: pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL) for k, v in values.items()}
         )
 
+    KEPT = 4096
+    """How many unpickled values are kept: a worker that maps thousands of articles asks
+    for nearly every entry in the end, and keeping them all cost 26 MB per process at
+    33,000 entries; an article asks for a few dozen, many times each."""
+
     def __getitem__(self, key: str) -> T:
-        if key not in self._values:
+        found = self._values.get(key)
+        if found is None:
             import pickle
 
-            self._values[key] = pickle.loads(self._blobs[key])  # our own file, in build/
-        return self._values[key]
+            if len(self._values) >= self.KEPT:
+                self._values.clear()
+            found = self._values[key] = pickle.loads(self._blobs[key])  # our own file
+        return found
 
     def __contains__(self, key: object) -> bool:
         return key in self._blobs
