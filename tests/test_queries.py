@@ -796,3 +796,15 @@ def test_a_query_on_data_unchanged_since_the_last_build_builds_nothing(
     assert run_cli(*args, "--format", "csv") == 0
     assert "Musk v. OpenAI" in capsys.readouterr().out
     assert manifest.stat().st_mtime_ns == before
+
+
+def test_a_query_on_data_broken_since_the_last_build_prints_the_error_not_old_rows(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    build(project)
+    sheet = project / "data" / "articles" / f"{FIRST_ARTICLE}.yaml"
+    sheet.write_text(sheet.read_text(encoding="utf-8") + "\nfacts: [oops\n", encoding="utf-8")
+    assert run_cli("query", "lawsuits", "--project", str(project), "--format", "csv") == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""  # the old data's answer was not printed
+    assert f"{FIRST_ARTICLE}.yaml" in captured.err
