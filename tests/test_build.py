@@ -335,10 +335,10 @@ def test_graph_files_hold_exactly_what_the_store_holds(project: Path) -> None:
 def test_graphs_added_in_bulk_are_what_the_graph_files_hold(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The registry, ontology and build graphs go into the store in bulk from
+    """The registry, ontology and build graphs go into a fresh store in bulk from
     pipeline.BULK_QUADS quads on (164,000 in the registry at 10,000 articles): the
-    ontology's blank nodes must keep their labels, and a graph replaced later must not
-    leave anything behind."""
+    ontology's blank nodes must keep their labels, and the registry's graph replaced by a
+    later build (in a transaction) must not leave anything behind."""
     from newskg import pipeline
 
     monkeypatch.setattr(pipeline, "BULK_QUADS", 1)

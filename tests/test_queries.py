@@ -808,3 +808,28 @@ def test_a_query_on_data_broken_since_the_last_build_prints_the_error_not_old_ro
     captured = capsys.readouterr()
     assert captured.out == ""  # the old data's answer was not printed
     assert f"{FIRST_ARTICLE}.yaml" in captured.err
+
+
+def test_a_query_on_a_store_that_cannot_be_read_says_so_in_one_line(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its parameter's id is resolved from the store while the freshness of build/ is
+    judged; the store's failure reaches the user as a StoreError, not a traceback."""
+    build(project)
+    store = project / "build" / "store"
+    shutil.rmtree(store)
+    store.mkdir()  # a store folder that RocksDB cannot open
+    args = ("query", "people", "--project", str(project), "--param", "person=elon-musk")
+    assert run_cli(*args, "--format", "csv") == 3
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "delete build/" in err
+
+
+def test_a_query_with_a_broken_config_says_so_and_leaves_no_child(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    build(project)
+    (project / "newskg.toml").write_text('[project]\nbase_iri = "not an iri"\n', encoding="utf-8")
+    assert run_cli("query", "lawsuits", "--project", str(project), "--format", "csv") == 1
+    err = capsys.readouterr().err
+    assert "newskg.toml" in err and "Traceback" not in err

@@ -14,7 +14,7 @@ from pathlib import Path
 from pyoxigraph import NamedNode
 
 from .children import Child, ChildFailed, ChildTimeout
-from .errors import NewsKGError, Problem, UsageError
+from .errors import Problem, StoreError, UsageError
 from .queries import Parameter, StoredQuery, catalogue, stored_query
 from .sparql import Term, bind_parameters, inspect_query, refuse_outside_reach, with_values
 from .stores import Answer
@@ -53,6 +53,9 @@ class QueryContext:
             fresh = pending.wait()
         except ChildFailed:  # judged here instead, where a failure says what it is
             fresh = up_to_date(self.root)
+        except BaseException:  # interrupted while waiting: the child goes too
+            pending.stop()
+            raise
         if fresh:
             return False
         build(self.root)
@@ -100,9 +103,15 @@ class QueryContext:
         from .children import run_in_child
 
         assert self.base_iri is not None
-        found = run_in_child(
-            _id_in_store, str(self._store()), self.base_iri, value, timeout=self.timeout
-        )
+        try:
+            found = run_in_child(
+                _id_in_store, str(self._store()), self.base_iri, value, timeout=self.timeout
+            )
+        except (ChildFailed, ChildTimeout) as failed:
+            raise StoreError(
+                f"cannot read the embedded store in {self._store()}: {failed}",
+                "delete build/ and run newskg build again",
+            ) from None
         return None if found is None else NamedNode(found)
 
     def _load_registry(self) -> None:
@@ -165,18 +174,20 @@ def open_context(
             raise
         context.prefixes = Minter(DEFAULT_BASE_IRI).prefixes()
         return context
+    # read first: nothing below may leave a judging child behind when it fails
+    context.base_iri = base_iri(read_config(context.root))
+    context.prefixes = Minter(context.base_iri).prefixes()
     if endpoint is None:
         from .pipeline import BuildDir, build, up_to_date
 
         folder = BuildDir(context.root)
-        built = folder.inputs_stamp.is_file() and (folder.path / "store").is_dir()
-        if rebuild and judge_while_querying and built:
-            context._freshness = Child(up_to_date, context.root)
-        elif rebuild and not up_to_date(context.root):
-            build(context.root)
         context.store_path = folder.path / "store"
-    context.base_iri = base_iri(read_config(context.root))
-    context.prefixes = Minter(context.base_iri).prefixes()
+        built = folder.inputs_stamp.is_file() and folder.manifest_path.is_file()
+        if rebuild and judge_while_querying and built and context.store_path.is_dir():
+            with contextlib.suppress(OSError):  # no child to be had: judged here instead
+                context._freshness = Child(up_to_date, context.root)
+        if rebuild and context._freshness is None and not up_to_date(context.root):
+            build(context.root)
     return context
 
 
@@ -195,11 +206,11 @@ def run(query: StoredQuery, given: dict[str, str], context: QueryContext) -> Ans
     changed data has, say), was the old data's."""
     try:
         answer = _run(query, given, context)
-    except NewsKGError:
+    except Exception:  # the old store's failure is no answer either, if it was old
         if context.rebuilt_if_stale():
             return _run(query, given, context)
         raise
-    except BaseException:
+    except BaseException:  # interrupted
         context.stop_judging()
         raise
     if context.rebuilt_if_stale():
