@@ -205,6 +205,11 @@ class Pickled(Mapping[str, T]):
     one article unpickles the dozen registry entries it uses, not all 33,000 (which took
     most of a second)."""
 
+    KEPT = 4096
+    """How many unpickled values are kept: a worker that maps thousands of articles asks
+    for nearly every entry in the end, and keeping them all cost 26 MB per process at
+    33,000 entries; an article asks for a few dozen, many times each."""
+
     def __init__(self, blobs: dict[str, bytes]) -> None:
         self._blobs = blobs
         self._values: dict[str, T] = {}
@@ -218,11 +223,6 @@ class Pickled(Mapping[str, T]):
         return cls(
             {k: pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL) for k, v in values.items()}
         )
-
-    KEPT = 4096
-    """How many unpickled values are kept: a worker that maps thousands of articles asks
-    for nearly every entry in the end, and keeping them all cost 26 MB per process at
-    33,000 entries; an article asks for a few dozen, many times each."""
 
     def __getitem__(self, key: str) -> T:
         found = self._values.get(key)

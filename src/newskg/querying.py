@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode
 
-from .children import Child, ChildFailed, ChildTimeout
+from .children import Child, ChildFailed, ChildTimeout, run_in_child
 from .errors import Problem, StoreError, UsageError
 from .queries import Parameter, StoredQuery, catalogue, stored_query
 from .sparql import Term, bind_parameters, inspect_query, refuse_outside_reach, with_values
@@ -100,8 +100,6 @@ class QueryContext:
         Looked up in a child process: a store opened here would start RocksDB's threads in
         this process, and a process with threads cannot fork the child that runs the query
         safely, which would then start as a fresh interpreter, 0.2 s slower."""
-        from .children import run_in_child
-
         assert self.base_iri is not None
         try:
             found = run_in_child(
