@@ -25,6 +25,7 @@ from .facts import (
     FactBase,
     Registry,
     TimeSpec,
+    role_fields,
     suggest_slug,
 )  # fmt: skip
 from .layout import (
@@ -259,16 +260,15 @@ def _load_article(
 
 def fact_refs(fact: FactBase) -> Iterator[tuple[YamlPath, str]]:
     """Every id a fact refers to, with its path inside the fact."""
-    for name, info in type(fact).model_fields.items():
-        extra = info.json_schema_extra
+    for name, kind, _ in role_fields(type(fact)):
         value = getattr(fact, name)
-        if isinstance(extra, dict) and extra.get("x-value") == "ref":
+        if kind == "ref":
             if isinstance(value, list):
                 for index, item in enumerate(value):
                     yield (name, index), item
             elif value is not None:
                 yield (name,), value
-        if isinstance(value, TimeSpec):
+        elif isinstance(value, TimeSpec):  # only a time field holds one
             for relation in ("after", "before", "during"):
                 target = getattr(value, relation)
                 if target is not None:
@@ -285,10 +285,8 @@ def fact_refs(fact: FactBase) -> Iterator[tuple[YamlPath, str]]:
 
 def time_fields(fact: FactBase) -> Iterator[tuple[str, TimeSpec]]:
     """Each time a fact gives, as a TimeSpec, with its field name."""
-    for name, info in type(fact).model_fields.items():
-        extra = info.json_schema_extra
-        value = getattr(fact, name)
-        if isinstance(extra, dict) and extra.get("x-value") == "time" and value is not None:
+    for name, kind, _ in role_fields(type(fact)):
+        if kind == "time" and (value := getattr(fact, name)) is not None:
             yield name, value if isinstance(value, TimeSpec) else TimeSpec(text=value)
 
 

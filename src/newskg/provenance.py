@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Location
-from .facts import FactBase
+from .facts import FactBase, role_fields
 from .pipeline import entry_refs
 from .project import ARTICLES_DIR, ArticleInput, RegistryInput, load_article
 from .vocab import ENTITY_CATEGORY, NK, Minter
@@ -166,9 +166,8 @@ class Locator:
         if prop is None or not prop.startswith(NK):
             return article.doc.location(("facts", index))
         local = prop[len(NK) :]
-        for name, info in type(fact).model_fields.items():
-            extra = info.json_schema_extra
-            if isinstance(extra, dict) and extra.get("x-property") == local:
+        for name, _, prop_name in role_fields(type(fact)):
+            if prop_name == local:
                 field_value = getattr(fact, name)
                 if isinstance(field_value, list) and value is not None:
                     for position, item in enumerate(field_value):

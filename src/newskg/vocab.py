@@ -8,6 +8,7 @@ ids and fact ids, never from counters, so they stay stable when facts are added.
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -64,10 +65,15 @@ ENTITY_CATEGORY: dict[str, str] = {
 def used_prefixes(quads: Iterable[Quad], table: dict[str, str]) -> dict[str, str]:
     """The prefixes of `table` that the quads use, so that a file declares what it needs.
     (A search in their N-Quads, which pyoxigraph writes in C: a walk over the terms in
-    Python cost more than writing the file.)"""
+    Python cost more than writing the file.  Written 20,000 at a time, and no further
+    than the last prefix found: the registry's graph alone is 31 MB as N-Quads.)"""
     from pyoxigraph import RdfFormat, serialize
 
-    return used_prefixes_in(serialize(list(quads), format=RdfFormat.N_QUADS) or b"", table)
+    missing, pending = dict(table), iter(quads)
+    while missing and (chunk := list(itertools.islice(pending, 20_000))):
+        found = used_prefixes_in(serialize(chunk, format=RdfFormat.N_QUADS) or b"", missing)
+        missing = {name: ns for name, ns in missing.items() if name not in found}
+    return {name: ns for name, ns in table.items() if name not in missing}
 
 
 def used_prefixes_in(nquads: bytes, table: dict[str, str]) -> dict[str, str]:
