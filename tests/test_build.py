@@ -335,9 +335,9 @@ def test_graph_files_hold_exactly_what_the_store_holds(project: Path) -> None:
 def test_graphs_added_in_bulk_are_what_the_graph_files_hold(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The registry, ontology and build graphs go into a fresh store in bulk from
-    pipeline.BULK_QUADS quads on (164,000 in the registry at 10,000 articles): the
-    ontology's blank nodes must keep their labels, and the registry's graph replaced by a
+    """A fresh store gets the registry's and the build's graphs from the bulk loader,
+    and the ontology's, which has blank nodes, in bulk from pipeline.BULK_QUADS quads
+    on: the blank nodes must keep their labels, and the registry's graph replaced by a
     later build (in a transaction) must not leave anything behind."""
     from newskg import pipeline
 
