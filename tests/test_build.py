@@ -460,3 +460,28 @@ def test_a_build_leaves_the_cycle_collector_as_it_found_it(project: Path) -> Non
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_the_registry_graph_comes_in_the_one_order_newskg_writes(tmp_path: Path) -> None:
+    """registry_quads sorts entries as subjects and then each entry's statements: that
+    must be sorted_quads' order of the whole graph, where one IRI is a prefix of another
+    (`<…/x>` sorts after `<…/x-y>`) and an entry repeats an alias."""
+    from newskg.facts import Entity
+    from newskg.layout import Project
+    from newskg.mapping import registry_quads, sorted_quads
+
+    entities = {
+        e.id: e
+        for e in (
+            Entity(id="x", type="Person", label="X", aliases=["Ex", "Ex"], description="one"),
+            Entity(id="x-y", type="Person", label="X Y", description="two"),
+            Entity(id="a-court", type="Court", label="A court", description="three"),
+            Entity(id="band", type="Group", label="Band", description="four", members=["x"]),
+        )
+    }
+    project = Project(tmp_path, BASE, entities, [], {})
+    quads = registry_quads(project)
+    assert quads == sorted_quads(quads)
+    assert len(quads) == len(set(quads))
+    subjects = list(dict.fromkeys(q.subject.value for q in quads))
+    assert subjects.index(f"{BASE}id/entity/x-y") < subjects.index(f"{BASE}id/entity/x")

@@ -328,3 +328,35 @@ def test_an_optimized_store_holds_the_same_statements(corpus: Path) -> None:
     assert [stage.name for stage in result.stages][-1] == "optimize" and not result.built
     assert _store_quads(corpus) == before
     assert pipeline.up_to_date(corpus)
+
+
+def _build_files(root: Path) -> dict[Path, bytes]:
+    """What build/ holds besides the store: the manifest, the stamp, the graph files."""
+    folder = root / "build"
+    return {
+        path.relative_to(folder): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and "store" not in path.relative_to(folder).parts
+    }
+
+
+def test_a_fresh_build_whose_store_load_fails_leaves_the_previous_build(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commit writes a fresh build's graph files while the store still loads beside
+    it: they must replace the previous build's only once the load has succeeded."""
+    from newskg.errors import StoreError
+    from newskg.loading import BackgroundLoader
+
+    newskg.build(corpus)
+    before = _build_files(corpus)
+
+    def fails(self: BackgroundLoader) -> tuple[float, float]:
+        raise StoreError("loading the embedded store failed (exit 1)", "run it again")
+
+    monkeypatch.setattr(BackgroundLoader, "finish", fails)
+    with pytest.raises(StoreError):
+        newskg.build(corpus, full=True)
+    assert _build_files(corpus) == before
+    assert pipeline.up_to_date(corpus)
+    assert not list(corpus.glob(".newskg-staging-*")), "the staging folder is left behind"

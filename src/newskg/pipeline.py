@@ -378,17 +378,19 @@ def _graphs_of(mint: Minter, article_id: str, claim_ids: Iterable[str]) -> list[
 
 
 WORKER_NICENESS = 10
-"""How much lower the workers' priority is than the build's own (Unix niceness).  A fresh
-store loads beside the mapping: starved of the cores by the workers, the loader fell
+"""How much lower the workers' priority is than the loader's (Unix niceness), while a
+fresh store loads beside the mapping: starved of the cores by the workers, the loader fell
 behind, held more batches in memory (1.7 GB at 10,000 articles, against 1.2 GB) and spent
 more processor time on them, and the build took 10% longer."""
 
 
 def _init_worker(shared: dict[str, Any]) -> None:
-    """In a worker: receive what _map_article reads, and yield the cores to the loader."""
+    """In a worker: receive what _map_article reads, and yield the cores to the loader
+    when there is one."""
     _SHARED.update(shared)
-    with contextlib.suppress(OSError, AttributeError):  # no priorities here: map as we are
-        os.nice(WORKER_NICENESS)
+    if shared.get("niceness"):
+        with contextlib.suppress(OSError, AttributeError):  # no priorities here: as we are
+            os.nice(shared["niceness"])
 
 
 def _map_all(paths: list[Path], workers: int) -> Iterator[ArticleOutcome]:
@@ -436,11 +438,9 @@ def _ontology_quads() -> list[Quad]:
     )
 
 
-def _write_metadata(
-    folder: BuildDir, mint: Minter, quads: list[Quad], prefixes: dict[str, str]
-) -> None:
+def _write_metadata(path: Path, mint: Minter, quads: list[Quad], prefixes: dict[str, str]) -> None:
     """The build metadata's file, in the order mapping makes it (see build_metadata_quads)."""
-    with atomic_output(folder.path / GRAPHS_DIR / "build.trig") as stream:
+    with atomic_output(path) as stream:
         serialize(quads, stream, RdfFormat.TRIG, prefixes=_metadata_prefixes(mint, prefixes))
 
 
@@ -705,6 +705,7 @@ def build(
         digests=digests,
         map=registry_ok,
         staging=staging,
+        niceness=WORKER_NICENESS if fresh and registry_ok else 0,  # see the loader below
     )
     loader = BackgroundLoader(staging / STORE_DIR) if fresh and registry_ok else None
     try:
@@ -926,16 +927,18 @@ def _commit(
     A fresh store is finished in the staging folder, compacted there when `compact`,
     and only then moved in place: no other process ever opens it half-written or while
     RocksDB rewrites its files, and an interrupted compaction leaves no build behind.
-    The graph files are written first and `store_loaded` is called only then, just
-    before the store is opened: a fresh store is still being loaded beside this, and it
-    takes the commit's own graphs that have no blank nodes (the registry's, 164,000
-    statements at 10,000 articles, and the build's) as N-Quads files, so that their
-    memory is the loader's, not this process's."""
+    A fresh build's graph files are written into the staging folder first, and
+    `store_loaded` is called only then: the store is still being loaded beside this.
+    The loader also takes the commit's own graphs that have no blank nodes (the
+    registry's, 164,000 statements at 10,000 articles, and the build's) as N-Quads
+    files, so that their memory is its own, not this process's.  Until it has
+    succeeded, build/ is as the previous build left it."""
     mint = Minter(project.base_iri)
     result.removed = sorted(set(previous) - set(entries))
-    if fresh:  # a half-loaded store must never pass for a built one
-        folder.manifest_path.unlink(missing_ok=True)
-        _replace_article_files(folder, staging)
+    graphs = staging / GRAPHS_DIR if fresh else folder.path / GRAPHS_DIR
+    if fresh:  # every article's file is in the staging folder: it moves as one folder
+        graphs.mkdir()
+        os.replace(staging / "articles", graphs / "articles")
     else:
         (folder.path / GRAPHS_DIR / "articles").mkdir(parents=True, exist_ok=True)
         for article_id in result.removed:
@@ -950,15 +953,13 @@ def _commit(
     if fresh or manifest.get("registry") != registry_hash:
         own.append(
             (
-                folder.path / GRAPHS_DIR / "registry.trig",
+                graphs / "registry.trig",
                 mint.graph("registry"),
                 _mapping().registry_quads(project),
             )
         )
     if fresh or manifest.get("ontology") != ontology_hash:
-        own.append(
-            (folder.path / GRAPHS_DIR / "ontology.trig", NamedNode(ONTOLOGY_IRI), _ontology_quads())
-        )
+        own.append((graphs / "ontology.trig", NamedNode(ONTOLOGY_IRI), _ontology_quads()))
     sources = {REGISTRY_FILE: registry_hash} if registry_hash else {}
     if registry.sources:
         sources = dict(registry.sources)
@@ -971,7 +972,7 @@ def _commit(
     before: dict[str, str] = {}
     if fresh or not manifest.get("sources"):
         metadata = _mapping().build_metadata_quads(mint, sources)
-        own.append((folder.path / GRAPHS_DIR / "build.trig", mint.graph("build"), metadata))
+        own.append((graphs / "build.trig", mint.graph("build"), metadata))
     elif manifest.get("sources") != sources_hash:  # only the sources that changed
         before = dict(manifest.get("registry_sources", {}))
         for entry in previous.values():
@@ -990,11 +991,8 @@ def _commit(
                 for q in _mapping().source_quads(mint, p, d)
             ],
         )
-    for path, graph, quads in own:
-        if graph != mint.graph("build"):
-            _write_trig(path, quads, prefixes)
-        else:
-            _write_metadata(folder, mint, quads, prefixes)
+    if fresh:  # while the store loads
+        _write_own_files(own, mint, prefixes)
     idle = (
         not fresh
         and not result.built
@@ -1015,6 +1013,9 @@ def _commit(
         loaded = _loadable(own, staging / "nq") if fresh else {}
         if not store_loaded(list(loaded.values())):
             loaded = {}
+        if fresh:  # a half-loaded store must never pass for a built one
+            folder.manifest_path.unlink(missing_ok=True)
+            _replace_graph_files(folder, graphs, staging / "graphs-before")
         store = folder.open_store(staging / STORE_DIR if fresh else None)
         try:
             if not fresh:
@@ -1029,13 +1030,15 @@ def _commit(
                 known = mint.graph("build").value in counts
                 if not known or not _patch_metadata(folder, mint, before, sources, prefixes):
                     metadata = _mapping().build_metadata_quads(mint, sources)
-                    _write_metadata(folder, mint, metadata, prefixes)
+                    _write_metadata(graphs / "build.trig", mint, metadata, prefixes)
                     counts[mint.graph("build").value] = len(metadata)
             for _, graph, quads in own:
                 if graph.value not in loaded:
                     _remove_graphs(store, [graph.value])
                     _add_quads(store, quads, fresh)
                 counts[graph.value] = len(quads)
+            if not fresh:  # after the store, as the articles' files were
+                _write_own_files(own, mint, prefixes)
             premises = _premises(entries, registry_hash, ontology_hash)
             inferred = _update_inferred(
                 store,
@@ -1084,15 +1087,26 @@ def _loadable(own: list[tuple[Path, NamedNode, list[Quad]]], folder: Path) -> di
     return files
 
 
-def _replace_article_files(folder: BuildDir, staging: Path) -> None:
-    """A fresh build's graph files: the staging folder's, which holds every article's,
-    in place of build/graphs as a whole (one rename, not one per article: 10,000 took
-    1.5-2.6 s); the old folder goes with the staging folder."""
-    graphs = folder.path / GRAPHS_DIR
-    if graphs.is_dir():
-        os.replace(graphs, staging / "graphs-before")
-    graphs.mkdir(parents=True)
-    os.replace(staging / "articles", graphs / "articles")
+def _write_own_files(
+    own: list[tuple[Path, NamedNode, list[Quad]]], mint: Minter, prefixes: dict[str, str]
+) -> None:
+    """The registry's, ontology's and build's graph files."""
+    for path, graph, quads in own:
+        if graph != mint.graph("build"):
+            _write_trig(path, quads, prefixes)
+        else:
+            _write_metadata(path, mint, quads, prefixes)
+
+
+def _replace_graph_files(folder: BuildDir, graphs: Path, old: Path) -> None:
+    """A fresh build's graph files, written in the staging folder, in place of
+    build/graphs as a whole: one rename, not one per article (10,000 took 1.5-2.6 s).
+    The old folder goes to `old`, in the staging folder, deleted with it."""
+    target = folder.path / GRAPHS_DIR
+    if target.is_dir():
+        os.replace(target, old)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(graphs, target)
 
 
 def _premises(entries: dict[str, Any], registry_hash: str, ontology_hash: str) -> str:

@@ -65,8 +65,8 @@ ENTITY_CATEGORY: dict[str, str] = {
 def used_prefixes(quads: Iterable[Quad], table: dict[str, str]) -> dict[str, str]:
     """The prefixes of `table` that the quads use, so that a file declares what it needs.
     (A search in their N-Quads, which pyoxigraph writes in C: a walk over the terms in
-    Python cost more than writing the file.  Written 20,000 at a time, and no further
-    than the last prefix found: the registry's graph alone is 31 MB as N-Quads.)"""
+    Python cost more than writing the file.  Written 20,000 quads at a time, so that a
+    large graph is never held as text: the registry's alone is 31 MB as N-Quads.)"""
     from pyoxigraph import RdfFormat, serialize
 
     missing, pending = dict(table), iter(quads)
