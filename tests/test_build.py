@@ -332,16 +332,11 @@ def test_graph_files_hold_exactly_what_the_store_holds(project: Path) -> None:
     assert_store_holds_the_graph_files(project)
 
 
-def test_graphs_added_in_bulk_are_what_the_graph_files_hold(
-    project: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_graphs_added_beside_the_loader_are_what_the_graph_files_hold(project: Path) -> None:
     """A fresh store gets the registry's and the build's graphs from the bulk loader,
-    and the ontology's, which has blank nodes, in bulk from pipeline.BULK_QUADS quads
-    on: the blank nodes must keep their labels, and the registry's graph replaced by a
-    later build (in a transaction) must not leave anything behind."""
-    from newskg import pipeline
-
-    monkeypatch.setattr(pipeline, "BULK_QUADS", 1)
+    and the ontology's, which has blank nodes, from the commit: the blank nodes must
+    keep their labels, and the registry's graph replaced by a later build (in a
+    transaction) must not leave anything behind."""
     add_second_article(project)
     build(project)
     registry = project / "data" / "entities.yaml"
