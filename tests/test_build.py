@@ -475,7 +475,7 @@ def test_the_registry_graph_comes_in_the_one_order_newskg_writes(tmp_path: Path)
         )
     }
     project = Project(tmp_path, BASE, entities, [], {})
-    quads = registry_quads(project)
+    quads = list(registry_quads(project))
     assert quads == sorted_quads(quads)
     assert len(quads) == len(set(quads))
     subjects = list(dict.fromkeys(q.subject.value for q in quads))

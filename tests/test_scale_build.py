@@ -19,6 +19,7 @@ from pyoxigraph import Quad, RdfFormat, Store, parse
 import newskg
 from newskg import pipeline
 from newskg.loading import BULK_THRESHOLD, ConcatReader, load_files
+from newskg.registry_index import RegistryIndex
 
 NEWSKG = str(Path(sys.executable).with_name("newskg"))
 ARTICLES = 60  # more than BULK_THRESHOLD, so that a registry change bulk-loads
@@ -69,12 +70,13 @@ def test_the_same_store_from_one_process_and_from_two(corpus: Path, tmp_path: Pa
 def test_the_same_store_when_few_registry_entries_are_kept_unpickled(
     corpus: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A mapping process keeps pipeline.Pickled.KEPT registry entries unpickled at most,
-    and unpickles an entry again once it was let go."""
+    """A process keeps RegistryIndex.KEPT registry entries unpickled at most, and reads
+    an entry from the index again once it was let go."""
     newskg.build(corpus, full=True)
     before = _store_quads(corpus)
-    monkeypatch.setattr(pipeline.Pickled, "KEPT", 3)
-    registry = pipeline._pickled_registry(pipeline.cached_registry(corpus, []))
+    monkeypatch.setattr(RegistryIndex, "KEPT", 3)
+    registry = pipeline.cached_registry(corpus, [])
+    assert isinstance(registry.entities, RegistryIndex)
     ids = sorted(registry.entities)
     assert len(ids) > 3
     assert [registry.entities[i].id for i in ids + ids] == ids + ids

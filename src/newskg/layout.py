@@ -11,7 +11,7 @@ import difflib
 import hashlib
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -128,12 +128,9 @@ class RegistryInput:
 
     entities: Mapping[str, Entity]
     sources: dict[str, str]
-    ids: set[str] | None
+    ids: Collection[str] | None
     """The ids it names (None when it cannot be read: references go unchecked)."""
     locations: Mapping[str, Location]
-    digests: dict[str, str] = field(default_factory=dict)
-    """A hash of each entry, when a build has worked them out (kept with the registry's
-    cache, so that a build after one article changed does not hash them all again)."""
 
 
 def orphan_text_warnings(root: Path, names: dict[str, None] | None = None) -> list[Problem]:

@@ -330,19 +330,31 @@ def entity_quads(
         yield Quad(node, nk("hasMember"), ref(member), graph)
 
 
-def registry_quads(project: Project) -> list[Quad]:
-    """The registry's graph, in the order of sorted_quads.  Every statement of an entry
-    has the entry as its subject, so the entries are sorted as subjects and each one's
-    few statements on their own: one sort of the whole graph held a key of five strings
-    for each of its statements (164,000 at 10,000 articles)."""
+def registry_quads(project: Project) -> Iterator[Quad]:
+    """The registry's graph, in the order of sorted_quads, one entry at a time.  Every
+    statement of an entry has the entry as its subject, so the entries are sorted as
+    subjects and each one's few statements on their own: one sort of the whole graph
+    held a key of five strings for each of its statements (164,000 at 10,000
+    articles).  A registry index (newskg.registry_index) gives its entries in that
+    order itself; a registry read whole is sorted here."""
+    from .registry_index import iri_sort_key
+
     mint = Minter(project.base_iri)
     graph = mint.graph("registry")
-    nodes = {e.id: mint.entity(e.id, e.type) for e in project.entities.values()}
-    quads: list[Quad] = []
-    for entity_id in sorted(nodes, key=lambda e: str(nodes[e])):  # as sort_key compares
-        entity = project.entities[entity_id]
-        quads.extend(sorted_quads(entity_quads(mint, entity, graph, nodes.__getitem__)))
-    return quads
+    entities = project.entities
+
+    def node(entity_id: str) -> NamedNode:
+        entity = entities[entity_id]
+        return mint.entity(entity.id, entity.type)
+
+    in_iri_order: Callable[[], Iterable[Entity]] | None = getattr(entities, "in_iri_order", None)
+    ordered = (
+        in_iri_order()
+        if in_iri_order is not None
+        else sorted(entities.values(), key=lambda e: iri_sort_key(e.id, e.type))
+    )
+    for entity in ordered:
+        yield from sorted_quads(entity_quads(mint, entity, graph, node))
 
 
 def article_quads(project: Project, article: ArticleInput) -> list[Quad]:

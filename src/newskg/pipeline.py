@@ -10,9 +10,9 @@ graphs of articles that are gone, so that build/ stays in step with data/.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import gc
+import itertools
 import json
 import os
 import shutil
@@ -54,7 +54,6 @@ from .vocab import ONTOLOGY_IRI, Minter, used_prefixes, used_prefixes_in
 T = TypeVar("T")
 P = ParamSpec("P")
 
-PICKLED_REGISTRY_FROM = 16
 """From this many articles to map on, the workers get the registry's entries pickled."""
 
 BUILD_DIR = "build"
@@ -141,123 +140,74 @@ def _mtime_size(path: str) -> tuple[int, int] | None:
 
 
 def _registry_hash(path: Path) -> str:
-    return sha256(json.dumps([[REGISTRY_FILE, sha256(path.read_bytes())]]).encode())
+    return _registry_hash_of(sha256(path.read_bytes()))
 
 
-def _cached_registry(root: Path, folder: BuildDir, problems: list[Problem]) -> RegistryInput:
-    """The registry, from a pickle beside the store when the file has not changed since
-    it was last read without problems: parsing a registry of tens of thousands of
-    entries takes seconds, and a build after one article changed must not."""
-    import pickle
+def _registry_hash_of(file_digest: str) -> str:
+    """The registry's hash as the manifest keeps it, from its file's."""
+    return sha256(json.dumps([[REGISTRY_FILE, file_digest]]).encode())
 
+
+REGISTRY_INDEX = "registry.sqlite"
+"""The registry's entries by id, in build/ (see newskg.registry_index)."""
+
+
+def _cached_registry(
+    root: Path, folder: BuildDir, problems: list[Problem], staging: Path | None = None
+) -> RegistryInput:
+    """The registry, from its index in build/ when data/entities.yaml has not changed
+    since a build wrote it; otherwise read again.  With `staging`, a build's, a new
+    index is written there (it goes in place with the build); a registry that has
+    problems, or that other commands find changed, is read whole, into memory."""
     from .project import load_registry
+    from .registry_index import index_registry, open_index, write_index
 
     path = root / REGISTRY_FILE
-    cache = folder.path / "registry.pickle"
-    digest = _registry_hash(path) if path.is_file() else ""
-    if digest and cache.is_file():
-        try:
-            stored_digest, registry = pickle.loads(cache.read_bytes())  # our own file, in build/
-            if (
-                stored_digest == digest
-                and isinstance(registry, RegistryInput)
-                and isinstance(registry.entities, Pickled)
-            ):
-                return registry
-        except (pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
-            pass
-    return load_registry(root, problems)
+    if not path.is_file():
+        return load_registry(root, problems)
+    file_digest = sha256(path.read_bytes())
+    digest = _registry_hash_of(file_digest)
+    index = open_index(folder.path / REGISTRY_INDEX, digest)
+    if index is None and staging is not None:
+        index = index_registry(path, REGISTRY_FILE, staging / REGISTRY_INDEX, digest)
+    if index is not None:
+        return RegistryInput(index, {REGISTRY_FILE: file_digest}, index, index.locations)
+    registry = load_registry(root, problems)
+    if staging is None or not registry.entities or any(p.severity == "error" for p in problems):
+        return registry
+    # read whole without a problem: a shape the entry-by-entry reader leaves alone
+    entries = ((e, registry.locations[e.id]) for e in registry.entities.values())
+    index = write_index(staging / REGISTRY_INDEX, entries, digest)
+    assert index is not None, "a registry without problems has no duplicate id"
+    return RegistryInput(index, registry.sources, index, index.locations)
 
 
 def cached_registry(root: Path, problems: list[Problem]) -> RegistryInput:
-    """The registry as the last successful build read it, when data/entities.yaml has not
-    changed since (a pickle in build/, each entry unpickled when first used); otherwise
-    read and checked again.  Reading a registry of 33,000 entries takes seconds: a
-    check, a query or an export that needs only a few of them should not."""
+    """The registry as the last successful build indexed it, when data/entities.yaml
+    has not changed since (each entry read from build/ when asked for); otherwise read
+    and checked again.  Reading a registry of 33,000 entries takes seconds: a check, a
+    query or an export that needs only a few of them should not."""
     return _cached_registry(root, BuildDir(root), problems)
 
 
-def _cache_registry(root: Path, folder: BuildDir, registry: RegistryInput) -> None:
-    """Keep the parsed registry for the next build (after a build that succeeded)."""
-    import pickle
+def _keep_registry_index(folder: BuildDir, registry: RegistryInput, staging: Path) -> None:
+    """After a build that succeeded: the index it wrote in `staging` goes to build/."""
+    from .registry_index import RegistryIndex
 
-    path = root / REGISTRY_FILE
-    if registry.entities and path.is_file():
-        kept = _pickled_registry(registry)
-        with atomic_output(folder.path / "registry.pickle") as stream:
-            stream.write(
-                pickle.dumps((_registry_hash(path), kept), protocol=pickle.HIGHEST_PROTOCOL)
-            )
+    index = registry.entities
+    if isinstance(index, RegistryIndex) and index.path.parent == staging:
+        index.move(folder.path / REGISTRY_INDEX)
+    (folder.path / "registry.pickle").unlink(missing_ok=True)  # an earlier newskg's cache
 
 
-def _pickled_registry(registry: RegistryInput) -> RegistryInput:
-    """The registry with its entries kept pickled: what the mapping workers get (each
-    unpickles the entries its articles use: at 33,000 entries, 60 MB less per worker)
-    and what the registry's cache holds."""
-    if isinstance(registry.entities, Pickled) and isinstance(registry.locations, Pickled):
-        return registry
-    return dataclasses.replace(
-        registry, entities=Pickled.of(registry.entities), locations=Pickled.of(registry.locations)
-    )
+def _entry_digests(registry: RegistryInput) -> Mapping[str, str]:
+    """A hash of each registry entry: the index's, or worked out here for a registry
+    read whole."""
+    from .registry_index import RegistryIndex, entry_digest
 
-
-class Pickled(Mapping[str, T]):
-    """A mapping whose values stay pickled one by one until asked for: a build that maps
-    one article unpickles the dozen registry entries it uses, not all 33,000 (which took
-    most of a second)."""
-
-    KEPT = 4096
-    """How many unpickled values are kept: a worker that maps thousands of articles asks
-    for nearly every entry in the end, and keeping them all cost 26 MB per process at
-    33,000 entries; an article asks for a few dozen, many times each."""
-
-    def __init__(self, blobs: dict[str, bytes]) -> None:
-        self._blobs = blobs
-        self._values: dict[str, T] = {}
-
-    @classmethod
-    def of(cls, values: Mapping[str, T]) -> Pickled[T]:
-        if isinstance(values, Pickled):
-            return values
-        import pickle
-
-        return cls(
-            {k: pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL) for k, v in values.items()}
-        )
-
-    def __getitem__(self, key: str) -> T:
-        found = self._values.get(key)
-        if found is None:
-            import pickle
-
-            blob = self._blobs[key]  # a KeyError before anything is let go
-            if len(self._values) >= self.KEPT:
-                self._values.clear()
-            found = self._values[key] = pickle.loads(blob)  # our own file, in build/
-        return found
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._blobs
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._blobs)
-
-    def __len__(self) -> int:
-        return len(self._blobs)
-
-    def __reduce__(self) -> tuple[Any, ...]:  # to the workers: the blobs, not what was unpickled
-        return (Pickled, (self._blobs,))
-
-
-def _entry_digests(registry: RegistryInput) -> dict[str, str]:
-    """A hash of each registry entry, worked out once and then kept in the registry's cache."""
-    known: dict[str, str] | None = getattr(registry, "digests", None)  # absent in old caches
-    if not known or len(known) != len(registry.entities):
-        registry.digests = known = {
-            e.id: sha256(json.dumps(e.model_dump(mode="json"), sort_keys=True).encode())
-            for e in registry.entities.values()
-        }
-    return known
+    if isinstance(registry.entities, RegistryIndex):
+        return registry.entities.digests
+    return {e.id: entry_digest(e) for e in registry.entities.values()}
 
 
 def _registry_stub(root: Path, manifest: dict[str, Any]) -> RegistryInput:
@@ -277,7 +227,7 @@ def _files_digest(sheet_digest: str, text_digest: str) -> str:
     return sha256((sheet_digest + text_digest).encode())
 
 
-def _entries_digest(refs: Iterable[str], digests: dict[str, str]) -> str:
+def _entries_digest(refs: Iterable[str], digests: Mapping[str, str]) -> str:
     """A hash of the registry entries an article uses."""
     return sha256(json.dumps([[r, digests.get(r, "")] for r in sorted(refs)]).encode())
 
@@ -667,48 +617,48 @@ def build(
         else:
             changed.append(articles_dir / f"{stem}.yaml")
     registry_needed = fresh or not registry_same or bool(changed) or set(previous) != set(entries)
-    registry = (
-        _cached_registry(root, folder, problems)
-        if registry_needed
-        else _registry_stub(root, manifest)
-    )
-    registry_ok = not any(p.severity == "error" for p in problems)
-    uncached = registry.entities and not getattr(registry, "digests", None)
-    digests = _entry_digests(registry)
-    if not registry_same:  # an article whose registry entries changed is mapped again
-        stale = [
-            a
-            for a, e in entries.items()
-            if e.get("registry") != _entries_digest(entry_refs(e), digests)
-        ]
-        for article_id in stale:
-            del entries[article_id]
-        changed = sorted({*changed, *(root / ARTICLES_DIR / f"{a}.yaml" for a in stale)})
-    mint = Minter(base)
-    prefixes = mint.prefixes()
-    project = Project(root, base, registry.entities, [], registry.sources, [], registry.locations)
-    result = BuildResult(project, folder.path)
-    result.unchanged = sorted(entries)
-    if not registry_ok:  # check every article against the ids as written, map none
-        changed, entries, result.unchanged = [articles_dir / f"{a}.yaml" for a in stems], {}, []
     # beside build/, not in it: a build that fails must not create or change build/
     staging = Path(tempfile.mkdtemp(prefix=".newskg-staging-", dir=root))
-    (staging / "articles").mkdir()
-    (staging / "nq").mkdir()
-    if registry.entities and len(changed) >= PICKLED_REGISTRY_FROM:
-        registry = _pickled_registry(registry)
-    _SHARED.update(
-        root=root,
-        registry=registry,
-        base=base,
-        prefixes=prefixes,
-        digests=digests,
-        map=registry_ok,
-        staging=staging,
-        niceness=WORKER_NICENESS if fresh and registry_ok else 0,  # see the loader below
-    )
-    loader = BackgroundLoader(staging / STORE_DIR) if fresh and registry_ok else None
+    loader: BackgroundLoader | None = None
     try:
+        registry = (
+            _cached_registry(root, folder, problems, staging)
+            if registry_needed
+            else _registry_stub(root, manifest)
+        )
+        registry_ok = not any(p.severity == "error" for p in problems)
+        digests = _entry_digests(registry)
+        if not registry_same:  # an article whose registry entries changed is mapped again
+            stale = [
+                a
+                for a, e in entries.items()
+                if e.get("registry") != _entries_digest(entry_refs(e), digests)
+            ]
+            for article_id in stale:
+                del entries[article_id]
+            changed = sorted({*changed, *(root / ARTICLES_DIR / f"{a}.yaml" for a in stale)})
+        mint = Minter(base)
+        prefixes = mint.prefixes()
+        project = Project(
+            root, base, registry.entities, [], registry.sources, [], registry.locations
+        )
+        result = BuildResult(project, folder.path)
+        result.unchanged = sorted(entries)
+        if not registry_ok:  # check every article against the ids as written, map none
+            changed, entries, result.unchanged = [articles_dir / f"{a}.yaml" for a in stems], {}, []
+        (staging / "articles").mkdir()
+        (staging / "nq").mkdir()
+        _SHARED.update(
+            root=root,
+            registry=registry,
+            base=base,
+            prefixes=prefixes,
+            digests=digests,
+            map=registry_ok,
+            staging=staging,
+            niceness=WORKER_NICENESS if fresh and registry_ok else 0,  # see the loader below
+        )
+        loader = BackgroundLoader(staging / STORE_DIR) if fresh and registry_ok else None
         started, peaks = time.monotonic(), {os.getpid(): peak_mb()}
         with progress("mapping", len(changed), "articles") as advance:
             for outcome in _map_all(changed, workers or os.cpu_count() or 1):
@@ -784,9 +734,7 @@ def build(
                 "the registry's, ontology's and build's graphs, graph files, manifest",
             )
         )
-        cached = (folder.path / "registry.pickle").is_file()
-        if registry_needed and (not cached or not registry_same or uncached):
-            _cache_registry(root, folder, registry)
+        _keep_registry_index(folder, registry, staging)
     finally:
         if loader is not None:
             loader.cancel()
@@ -950,14 +898,9 @@ def _commit(
     ontology_hash = sha256(ontology_path().read_bytes())
     counts: dict[str, int] = dict(manifest.get("own_quads", {})) if not fresh else {}
     own: list[tuple[Path, NamedNode, list[Quad]]] = []
+    registry_graph = None
     if fresh or manifest.get("registry") != registry_hash:
-        own.append(
-            (
-                graphs / "registry.trig",
-                mint.graph("registry"),
-                _mapping().registry_quads(project),
-            )
-        )
+        registry_graph = _write_registry_graph(project, staging, prefixes)
     if fresh or manifest.get("ontology") != ontology_hash:
         own.append((graphs / "ontology.trig", NamedNode(ONTOLOGY_IRI), _ontology_quads()))
     sources = {REGISTRY_FILE: registry_hash} if registry_hash else {}
@@ -992,7 +935,7 @@ def _commit(
             ],
         )
     if fresh:  # while the store loads
-        _write_own_files(own, mint, prefixes)
+        _write_own_files(own, mint, prefixes, registry_graph, graphs)
     idle = (
         not fresh
         and not result.built
@@ -1011,6 +954,8 @@ def _commit(
     else:
         # a fresh store was loaded beside the mapping, into the staging folder
         loaded = _loadable(own, staging / "nq") if fresh else {}
+        if fresh and registry_graph is not None:
+            loaded[mint.graph("registry").value] = registry_graph.nquads
         if not store_loaded(list(loaded.values())):
             loaded = {}
         if fresh:  # a half-loaded store must never pass for a built one
@@ -1037,8 +982,14 @@ def _commit(
                     _remove_graphs(store, [graph.value])
                     store.extend(quads)
                 counts[graph.value] = len(quads)
+            if registry_graph is not None:
+                name = mint.graph("registry").value
+                if name not in loaded:
+                    _remove_graphs(store, [name])
+                    store.bulk_load(path=registry_graph.nquads, format=RdfFormat.N_QUADS)
+                counts[name] = registry_graph.statements
             if not fresh:  # after the store, as the articles' files were
-                _write_own_files(own, mint, prefixes)
+                _write_own_files(own, mint, prefixes, registry_graph, graphs)
             premises = _premises(entries, registry_hash, ontology_hash)
             inferred = _update_inferred(
                 store,
@@ -1087,10 +1038,54 @@ def _loadable(own: list[tuple[Path, NamedNode, list[Quad]]], folder: Path) -> di
     return files
 
 
+@dataclass(frozen=True)
+class RegistryGraph:
+    """The registry's graph, written in the staging folder."""
+
+    nquads: Path
+    trig: Path
+    statements: int
+
+
+REGISTRY_CHUNK = 20_000
+"""The registry's statements made and written at a time (see _write_registry_graph)."""
+
+
+def _write_registry_graph(
+    project: Project, staging: Path, prefixes: dict[str, str]
+) -> RegistryGraph:
+    """The registry's graph as N-Quads (for the store) and as TriG (its graph file),
+    made and written REGISTRY_CHUNK statements at a time: at 10,000 articles it has
+    164,000, which as one list of quads was the largest thing a build held."""
+    nquads_path, trig_path = staging / "nq" / ".registry.nq", staging / "registry.trig"
+    quads, used, statements = _mapping().registry_quads(project), set[str](), 0
+    with nquads_path.open("wb") as stream:  # no article's id starts with a dot
+        while chunk := list(itertools.islice(quads, REGISTRY_CHUNK)):
+            nquads = serialize(chunk, format=RdfFormat.N_QUADS) or b""
+            stream.write(nquads)
+            used.update(used_prefixes_in(nquads, prefixes))
+            statements += len(chunk)
+    kept = {name: ns for name, ns in prefixes.items() if name in used}
+    with trig_path.open("wb") as stream:  # statement by statement from the file
+        serialize(
+            parse(path=nquads_path, format=RdfFormat.N_QUADS),
+            stream,
+            RdfFormat.TRIG,
+            prefixes=kept,
+        )
+    return RegistryGraph(nquads_path, trig_path, statements)
+
+
 def _write_own_files(
-    own: list[tuple[Path, NamedNode, list[Quad]]], mint: Minter, prefixes: dict[str, str]
+    own: list[tuple[Path, NamedNode, list[Quad]]],
+    mint: Minter,
+    prefixes: dict[str, str],
+    registry_graph: RegistryGraph | None,
+    graphs: Path,
 ) -> None:
     """The registry's, ontology's and build's graph files."""
+    if registry_graph is not None:
+        os.replace(registry_graph.trig, graphs / "registry.trig")
     for path, graph, quads in own:
         if graph != mint.graph("build"):
             _write_trig(path, quads, prefixes)

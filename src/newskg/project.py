@@ -193,7 +193,7 @@ class _KnownIds(Collection[str]):
 def _load_article(
     root: Path,
     yaml_path: Path,
-    registry: set[str] | None,
+    registry: Collection[str] | None,
     local_owner: dict[str, str],
     problems: list[Problem],
 ) -> ArticleInput | None:

@@ -27,7 +27,7 @@ MAX_BYTES = 10 * 1024 * 1024
 
 YamlPath = tuple[str | int, ...]
 
-_STR_TAG = "tag:yaml.org,2002:str"
+STR_TAG = "tag:yaml.org,2002:str"
 
 
 class _AnchorRefused(yaml.MarkedYAMLError):
@@ -126,7 +126,7 @@ class _Implicit:
             return None
         node = trail[-1][0]
         plain = isinstance(node, ScalarNode) and not node.style
-        return node.value if plain and node.tag not in (_STR_TAG, None) else None
+        return node.value if plain and node.tag not in (STR_TAG, None) else None
 
     def __contains__(self, path: object) -> bool:
         return self._text(path) is not None
@@ -237,7 +237,7 @@ def _document(
     if node is None:
         return doc, []
     problems: list[Problem] = []
-    doc.data = _build(node, display, loader, problems)
+    doc.data = build_value(node, display, loader, problems)
     return doc, problems
 
 
@@ -272,12 +272,14 @@ def _line_at(mark: Mark, width: int = 60) -> str:
     return ("…" if low else "") + line[low:high] + ("…" if high < len(line) else "")
 
 
-def _build(node: Node, display: str, loader: Any, problems: list[Problem]) -> Any:
+def build_value(node: Node, display: str, loader: Any, problems: list[Problem]) -> Any:
+    """Plain Python data from a composed node; a duplicate key, or a scalar that cannot
+    be read as its tag says, is a problem at its position."""
     if isinstance(node, MappingNode):
         result: dict[Any, Any] = {}
         first_keys: dict[str, Node] = {}
         for key_node, value_node in node.value:
-            key = _build(key_node, display, loader, problems)
+            key = build_value(key_node, display, loader, problems)
             if not isinstance(key, str):
                 key = str(key)
             if key in first_keys:
@@ -291,12 +293,12 @@ def _build(node: Node, display: str, loader: Any, problems: list[Problem]) -> An
                 )
                 continue
             first_keys[key] = key_node
-            result[key] = _build(value_node, display, loader, problems)
+            result[key] = build_value(value_node, display, loader, problems)
         return result
     if isinstance(node, SequenceNode):
-        return [_build(item, display, loader, problems) for item in node.value]
+        return [build_value(item, display, loader, problems) for item in node.value]
     assert isinstance(node, ScalarNode)
-    if node.tag == _STR_TAG:  # most scalars: what the constructor would return, sooner
+    if node.tag == STR_TAG:  # most scalars: what the constructor would return, sooner
         return node.value
     try:
         return loader.construct_object(node, deep=True)

@@ -1,0 +1,380 @@
+"""The entity registry on disk, looked up by id.
+
+A build's memory grew with the registry: data/entities.yaml read as one YAML document
+took 290 MB at 33,000 entries (the node tree, the plain data and the checked models at
+once), and every mapping worker was handed all of it pickled (20 MB each).  An article
+uses a dozen entries.  So a build reads the registry one entry at a time (libyaml's
+events, composed entry by entry), checks each, and keeps them in an SQLite file: by
+id, the checked entry, where it stands in the file, its hash, and where its IRI sorts.
+The workers, and the commands that need a few entries, open that file read-only and
+ask for the ids they need.
+
+A registry that has anything to report (a syntax error, an anchor, an entry the schema
+refuses, a duplicate id, an unknown member) is not indexed here: the caller reads it
+whole, as before, and reports every problem with its position.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import pickle
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+import yaml
+from yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
+    Event,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+    StreamStartEvent,
+)
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from . import __version__
+from .errors import Location, Problem
+from .vocab import ENTITY_CATEGORY
+from .yamlio import MAX_BYTES, STR_TAG, build_value
+
+if TYPE_CHECKING:  # the fact models take most of a second to import: not for a lookup
+    from .facts import Entity
+
+FORMAT = 1
+"""The layout of the index file; an index of another layout, or written by another
+version of newskg, is written again."""
+
+ROWS_PER_BATCH = 2_000
+"""Entries inserted per statement batch: enough to make the inserts cheap, few enough
+that a batch is never a large share of memory."""
+
+
+def entry_digest(entity: Entity) -> str:
+    """A hash of one registry entry: an article whose entries' hashes changed is
+    mapped again."""
+    data = json.dumps(entity.model_dump(mode="json"), sort_keys=True).encode()
+    return hashlib.sha256(data).hexdigest()
+
+
+def iri_sort_key(entity_id: str, entity_type: str) -> str:
+    """What orders entries as sorted_quads orders their IRIs: every IRI is the base,
+    ``id/``, then this without the ``>``, which is there because sorted_quads compares
+    terms as N-Triples writes them (``<…/x-y>`` before ``<…/x>``).  It is the order
+    of the registry's graph file."""
+    return f"{ENTITY_CATEGORY[entity_type]}/{entity_id}>"
+
+
+class RegistryIndex(Mapping[str, "Entity"]):  # the models load only when needed
+    """The checked registry entries in an index file, by id, read when asked for.
+
+    Opened read-only and as immutable: an index is never changed in place (a new one
+    replaces it by a rename), so SQLite needs neither locks nor a journal, and a
+    process that has it open keeps reading the file it opened.  Pickled, it is its
+    path: a worker process opens the file itself."""
+
+    KEPT = 4096
+    """How many entries are kept unpickled: an article asks for a few dozen entries,
+    many times each, and a worker that maps thousands asks for nearly all of them in
+    the end."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._connection: sqlite3.Connection | None = None
+        self._pid = 0
+        self._values: dict[str, Entity] = {}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (RegistryIndex, (self.path,))
+
+    def _db(self) -> sqlite3.Connection:
+        if self._connection is None or self._pid != os.getpid():
+            uri = self.path.resolve().as_uri() + "?mode=ro&immutable=1"
+            self._connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            self._pid = os.getpid()
+        return self._connection
+
+    def move(self, target: Path) -> None:
+        """Rename the index file to `target` (an open connection keeps reading it)."""
+        os.replace(self.path, target)
+        self.path = target
+
+    def close(self) -> None:
+        if self._connection is not None and self._pid == os.getpid():
+            self._connection.close()
+        self._connection = None
+
+    def meta(self, key: str) -> str | None:
+        row = self._db().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def __getitem__(self, key: str) -> Entity:
+        found = self._values.get(key)
+        if found is None:
+            row = self._db().execute("SELECT entity FROM entries WHERE id = ?", (key,)).fetchone()
+            if row is None:
+                raise KeyError(key)
+            if len(self._values) >= self.KEPT:
+                self._values.clear()
+            found = self._values[key] = pickle.loads(row[0])  # our own file, in build/
+        return found
+
+    def __contains__(self, key: object) -> bool:
+        if key in self._values:
+            return True
+        if not isinstance(key, str):
+            return False
+        found = self._db().execute("SELECT 1 FROM entries WHERE id = ?", (key,)).fetchone()
+        return found is not None
+
+    def __iter__(self) -> Iterator[str]:
+        for (entity_id,) in self._db().execute("SELECT id FROM entries ORDER BY id"):
+            yield entity_id
+
+    def __len__(self) -> int:
+        return int(self._db().execute("SELECT count(*) FROM entries").fetchone()[0])
+
+    def in_iri_order(self) -> Iterator[Entity]:
+        """Every entry, in the order of their IRIs, unpickled one at a time."""
+        rows = self._db().execute("SELECT entity FROM entries ORDER BY sort_key")
+        for (blob,) in rows:
+            yield pickle.loads(blob)  # our own file, in build/
+
+    @property
+    def locations(self) -> Mapping[str, Location]:
+        """Where each entry's id stands in data/entities.yaml."""
+        return _Column(self, "location", _location)
+
+    @property
+    def digests(self) -> Mapping[str, str]:
+        """Each entry's :func:`entry_digest`."""
+        return _Column(self, "digest", str)
+
+
+class _Column(Mapping[str, Any]):
+    """One column of the index, by id."""
+
+    def __init__(self, index: RegistryIndex, column: str, convert: Any) -> None:
+        self._index, self._column, self._convert = index, column, convert
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_Column, (self._index, self._column, self._convert))
+
+    def __getitem__(self, key: str) -> Any:
+        query = f"SELECT {self._column} FROM entries WHERE id = ?"  # a column of ours
+        row = self._index._db().execute(query, (key,)).fetchone()
+        if row is None:
+            raise KeyError(key)
+        return self._convert(row[0])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
+def _location(text: str) -> Location:
+    path, line, column = text.rsplit(":", 2)
+    return Location(path, int(line), int(column))
+
+
+def open_index(path: Path, registry_hash: str) -> RegistryIndex | None:
+    """The index at `path` when it was made from the registry file whose hash (as the
+    build's manifest keeps it) is `registry_hash`, by this version of newskg."""
+    if not path.is_file():
+        return None
+    index = RegistryIndex(path)
+    try:
+        same = (
+            index.meta("format") == str(FORMAT)
+            and index.meta("newskg") == __version__
+            and index.meta("registry") == registry_hash
+        )
+    except sqlite3.Error:
+        same = False
+    if not same:
+        index.close()
+        return None
+    return index
+
+
+def write_index(
+    target: Path, entries: Iterable[tuple[Entity, Location]], registry_hash: str
+) -> RegistryIndex | None:
+    """Write the entries into a new index file at `target`; None when two have one id
+    or a group has a member that is not among them.
+
+    The file is complete or absent: it is written beside `target` and renamed."""
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temporary.unlink(missing_ok=True)
+    connection = sqlite3.connect(temporary, isolation_level=None)
+    try:
+        connection.executescript(
+            """
+            PRAGMA journal_mode = OFF;
+            PRAGMA synchronous = OFF;
+            CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE entries (
+                id TEXT PRIMARY KEY, entity BLOB NOT NULL, location TEXT NOT NULL,
+                digest TEXT NOT NULL, sort_key TEXT NOT NULL
+            ) WITHOUT ROWID;
+            """
+        )
+        connection.execute("BEGIN")
+        members: list[str] = []  # few: only groups have them
+        rows = _rows(entries, members)
+        while batch := list(itertools.islice(rows, ROWS_PER_BATCH)):
+            connection.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?)", batch)
+        lookup = "SELECT 1 FROM entries WHERE id = ?"
+        if any(connection.execute(lookup, (m,)).fetchone() is None for m in members):
+            raise _NotIndexed  # an unknown member: the whole-file reader says which
+        connection.execute("CREATE INDEX by_sort_key ON entries (sort_key)")
+        connection.executemany(
+            "INSERT INTO meta VALUES (?, ?)",
+            [("format", str(FORMAT)), ("newskg", __version__), ("registry", registry_hash)],
+        )
+        connection.execute("COMMIT")
+    except (sqlite3.IntegrityError, _NotIndexed):  # a duplicate id, an unknown member
+        connection.close()
+        temporary.unlink(missing_ok=True)
+        return None
+    except BaseException:
+        connection.close()
+        temporary.unlink(missing_ok=True)
+        raise
+    connection.close()
+    os.replace(temporary, target)
+    return RegistryIndex(target)
+
+
+def _rows(
+    entries: Iterable[tuple[Entity, Location]], members: list[str]
+) -> Iterator[tuple[str, bytes, str, str, str]]:
+    """The index's row of each entry; the groups' members are added to `members`."""
+    for entity, location in entries:
+        members.extend(entity.members)
+        yield (
+            entity.id,
+            pickle.dumps(entity, protocol=pickle.HIGHEST_PROTOCOL),
+            str(location),
+            entry_digest(entity),
+            iri_sort_key(entity.id, entity.type),
+        )
+
+
+def index_registry(
+    path: Path, display: str, target: Path, registry_hash: str
+) -> RegistryIndex | None:
+    """Read data/entities.yaml entry by entry into an index at `target`.
+
+    None when the file has anything to report, or a shape this reader does not take on
+    (anything but one mapping whose one key is ``entities``): the caller then reads it
+    whole and says what and where."""
+    if path.stat().st_size > MAX_BYTES:
+        return None
+    try:
+        with path.open(encoding="utf-8") as stream:
+            index = write_index(target, _checked_entries(stream, display), registry_hash)
+    except (_NotIndexed, yaml.YAMLError, UnicodeDecodeError):
+        target.with_name(f".{target.name}.{os.getpid()}.tmp").unlink(missing_ok=True)
+        return None
+    return index
+
+
+class _NotIndexed(Exception):
+    """The registry has something to report: it is read whole instead."""
+
+
+def _checked_entries(stream: IO[str], display: str) -> Iterator[tuple[Entity, Location]]:
+    """Each entry of the registry, checked, with where its id stands."""
+    events = yaml.parse(stream, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    resolver = yaml.resolver.Resolver()
+    opening: tuple[type[Event], ...] = (StreamStartEvent, DocumentStartEvent, MappingStartEvent)
+    for kind in opening:
+        _expect(events, kind)
+    key = _compose(events, _next(events), resolver)
+    if not (isinstance(key, ScalarNode) and key.tag == STR_TAG and key.value == "entities"):
+        raise _NotIndexed
+    _expect(events, SequenceStartEvent)
+    for event in events:
+        if isinstance(event, SequenceEndEvent):
+            break
+        yield _checked_entry(_compose(events, event, resolver), display)
+    for kind in (MappingEndEvent, DocumentEndEvent, StreamEndEvent):
+        _expect(events, kind)
+
+
+def _checked_entry(node: Node, display: str) -> tuple[Entity, Location]:
+    from pydantic import ValidationError
+
+    from .facts import Entity
+
+    problems: list[Problem] = []
+    data = build_value(node, display, yaml.constructor.SafeConstructor(), problems)
+    if problems or not isinstance(data, dict):
+        raise _NotIndexed
+    try:
+        entity = Entity.model_validate(data)
+    except ValidationError:
+        raise _NotIndexed from None
+    assert isinstance(node, MappingNode)
+    id_node = next(v for k, v in node.value if isinstance(k, ScalarNode) and k.value == "id")
+    mark = id_node.start_mark
+    return entity, Location(display, mark.line + 1, mark.column + 1)
+
+
+def _next(events: Iterator[Event]) -> Event:
+    event = next(events, None)
+    if event is None:
+        raise _NotIndexed
+    return event
+
+
+def _expect(events: Iterator[Event], kind: type[Event]) -> None:
+    event = _next(events)
+    if not isinstance(event, kind) or getattr(event, "anchor", None) is not None:
+        raise _NotIndexed
+
+
+def _compose(events: Iterator[Event], first: Event, resolver: Any) -> Node:
+    """The node tree of one value, from its events, as PyYAML's composer makes it; an
+    anchor or an alias is left to the whole-file reader to report."""
+    if isinstance(first, AliasEvent) or getattr(first, "anchor", None) is not None:
+        raise _NotIndexed
+    start: Any = first.start_mark  # libyaml's marks, which PyYAML's nodes take as theirs
+    if isinstance(first, ScalarEvent):
+        tag = _tag(first, ScalarNode, first.value, resolver)
+        return ScalarNode(tag, first.value, start, first.end_mark, style=first.style)  # type: ignore[arg-type]
+    if isinstance(first, SequenceStartEvent):
+        items: list[Node] = []
+        for event in events:
+            if isinstance(event, SequenceEndEvent):
+                tag = _tag(first, SequenceNode, None, resolver)
+                return SequenceNode(tag, items, start, event.end_mark)  # type: ignore[arg-type]
+            items.append(_compose(events, event, resolver))
+    if isinstance(first, MappingStartEvent):
+        pairs: list[tuple[Node, Node]] = []
+        for event in events:
+            if isinstance(event, MappingEndEvent):
+                tag = _tag(first, MappingNode, None, resolver)
+                return MappingNode(tag, pairs, start, event.end_mark)  # type: ignore[arg-type]
+            key = _compose(events, event, resolver)
+            pairs.append((key, _compose(events, _next(events), resolver)))
+    raise _NotIndexed
+
+
+def _tag(event: Any, kind: type[Node], value: str | None, resolver: Any) -> str:
+    """The node's tag: as written, or as YAML's rules give it for a plain value."""
+    if event.tag is None or event.tag == "!":
+        return str(resolver.resolve(kind, value, event.implicit))
+    return str(event.tag)
