@@ -335,8 +335,8 @@ def test_graph_files_hold_exactly_what_the_store_holds(project: Path) -> None:
 def test_graphs_added_beside_the_loader_are_what_the_graph_files_hold(project: Path) -> None:
     """A fresh store gets the registry's and the build's graphs from the bulk loader,
     and the ontology's, which has blank nodes, from the commit: the blank nodes must
-    keep their labels, and the registry's graph replaced by a later build (in a
-    transaction) must not leave anything behind."""
+    keep their labels, and the registry's graph replaced by a later build (loaded from
+    its N-Quads file) must not leave anything behind."""
     add_second_article(project)
     build(project)
     registry = project / "data" / "entities.yaml"
@@ -348,6 +348,21 @@ def test_graphs_added_beside_the_loader_are_what_the_graph_files_hold(project: P
     in_store = assert_store_holds_the_graph_files(project)
     described = {q.object.value for q in in_store if "description" in q.predicate.value}  # type: ignore[union-attr]
     assert "American technology company, an investor." in described
+
+
+def test_a_manifest_cut_short_makes_the_next_build_a_fresh_one(project: Path) -> None:
+    """A fresh build reads the manifest's first line only: one whose articles cannot be
+    read must not pass for a build with no articles."""
+    add_second_article(project)
+    build(project)
+    manifest = project / "build" / "manifest.json"
+    manifest.write_text(manifest.read_text(encoding="utf-8").split("\n")[0], encoding="utf-8")
+    result = build(project)
+    assert sorted(result.built) == sorted(
+        p.stem for p in (project / "data" / "articles").glob("*.yaml")
+    )
+    assert json.loads(manifest.read_text(encoding="utf-8"))["articles"].keys() == set(result.built)
+    assert_store_holds_the_graph_files(project)
 
 
 def test_the_base_iri_is_the_projects_to_choose(project: Path, tmp_path: Path) -> None:

@@ -50,3 +50,29 @@ def test_kept_lines_give_the_bytes_of_a_fresh_write(tmp_path: Path, change: str)
         tmp_path / "fresh", _manifest(json.loads(json.dumps(articles)))
     )
     assert json.loads(written)["articles"] == articles
+
+
+@pytest.mark.parametrize("layout", ["newskg's", "indented", "one line", "missing", "not JSON"])
+def test_the_head_is_the_manifest_without_its_articles(tmp_path: Path, layout: str) -> None:
+    """A fresh build reads the manifest's first line only; a manifest laid out otherwise
+    (by hand, by an earlier newskg) is read whole for its head."""
+    entries = {f"a{n}": {"files": str(n), "stat": [n, n]} for n in range(3)}
+    manifest = {**_manifest(entries), "own_quads": {"g": 3}}
+    folder = BuildDir(tmp_path)
+    folder.path.mkdir(parents=True)
+    if layout == "newskg's":
+        folder.write_manifest(manifest)
+    elif layout == "indented":
+        folder.manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    elif layout == "one line":
+        folder.manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    elif layout == "not JSON":
+        folder.manifest_path.write_text('{"newskg": "0", "articles": {\n', encoding="utf-8")
+    head = folder.read_manifest_head()
+    if layout == "missing":
+        assert head == {}
+    elif layout == "not JSON":  # a build that reads it whole finds nothing: it builds afresh
+        assert head.get("articles") is None and folder.read_manifest() == {}
+    else:
+        assert head == {k: v for k, v in manifest.items() if k != "articles"}
+        assert folder.read_manifest() == manifest
