@@ -238,7 +238,7 @@ def test_an_incremental_build_writes_the_bytes_a_fresh_one_writes(
     try:
         sheet.write_text(before.replace("headline: ", "headline: Changed ", 1), "utf-8")
         with monkeypatch.context() as patch:  # the metadata's file is patched, not rewritten
-            patch.setattr(pipeline, "_write_metadata", _must_not_be_called)
+            patch.setattr(pipeline, "_stage_metadata", _must_not_be_called)
             result = newskg.build(corpus)
         assert result.built == [sheet.stem]
         incremental, stored = _graph_files(corpus), _store_quads(corpus)

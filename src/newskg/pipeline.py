@@ -10,6 +10,7 @@ graphs of articles that are gone, so that build/ stays in step with data/.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import gc
 import itertools
@@ -53,8 +54,6 @@ from .vocab import ONTOLOGY_IRI, Minter, used_prefixes, used_prefixes_in
 
 T = TypeVar("T")
 P = ParamSpec("P")
-
-"""From this many articles to map on, the workers get the registry's entries pickled."""
 
 BUILD_DIR = "build"
 MANIFEST = "manifest.json"
@@ -386,12 +385,6 @@ def _ontology_quads() -> list[Quad]:
     return sorted_quads(
         Quad(stable(t.subject), t.predicate, stable(t.object), graph) for t in triples
     )
-
-
-def _write_metadata(path: Path, mint: Minter, quads: list[Quad], prefixes: dict[str, str]) -> None:
-    """The build metadata's file, in the order mapping makes it (see build_metadata_quads)."""
-    with atomic_output(path) as stream:
-        serialize(quads, stream, RdfFormat.TRIG, prefixes=_metadata_prefixes(mint, prefixes))
 
 
 def _metadata_prefixes(mint: Minter, prefixes: dict[str, str]) -> dict[str, str]:
@@ -899,9 +892,10 @@ def _commit(
     RocksDB rewrites its files, and an interrupted compaction leaves no build behind.
     A fresh build's graph files are written into the staging folder first, and
     `store_loaded` is called only then: the store is still being loaded beside this.
-    The loader also takes the commit's own graphs that have no blank nodes (the
-    registry's, 164,000 statements at 10,000 articles, and the build's) as N-Quads
-    files, so that their memory is its own, not this process's.  Until it has
+    The loader also takes the registry's graph (164,000 statements at 10,000 articles)
+    and the build's, written as N-Quads files as they were made (see _stage_graph), so
+    that their memory is its own, not this process's; the ontology's, which has blank
+    nodes (the loader would relabel them), goes in from here.  Until it has
     succeeded, build/ is as the previous build left it."""
     mint = Minter(project.base_iri)
     result.removed = sorted(set(previous) - set(entries))
@@ -920,9 +914,10 @@ def _commit(
     ontology_hash = sha256(ontology_path().read_bytes())
     counts: dict[str, int] = dict(manifest.get("own_quads", {})) if not fresh else {}
     own: list[tuple[Path, NamedNode, list[Quad]]] = []
-    registry_graph = None
+    staged: list[StagedGraph] = []  # the large ones, written as they are made
     if fresh or manifest.get("registry") != registry_hash:
-        registry_graph = _write_registry_graph(project, staging, prefixes)
+        quads = _mapping().registry_quads(project)
+        staged.append(_stage_graph(mint.graph("registry"), quads, staging, prefixes))
     if fresh or manifest.get("ontology") != ontology_hash:
         own.append((graphs / "ontology.trig", NamedNode(ONTOLOGY_IRI), _ontology_quads()))
     sources = {REGISTRY_FILE: registry_hash} if registry_hash else {}
@@ -936,8 +931,7 @@ def _commit(
     delta: tuple[list[Quad], list[Quad]] | None = None
     before: dict[str, str] = {}
     if fresh or not manifest.get("sources"):
-        metadata = _mapping().build_metadata_quads(mint, sources)
-        own.append((graphs / "build.trig", mint.graph("build"), metadata))
+        staged.append(_stage_metadata(mint, sources, staging, prefixes))
     elif manifest.get("sources") != sources_hash:  # only the sources that changed
         before = dict(manifest.get("registry_sources", {}))
         for entry in previous.values():
@@ -957,12 +951,13 @@ def _commit(
             ],
         )
     if fresh:  # while the store loads
-        _write_own_files(own, mint, prefixes, registry_graph, graphs)
+        _write_own_files(own, staged, graphs, prefixes)
     idle = (
         not fresh
         and not result.built
         and not result.removed
         and not own
+        and not staged
         and delta is None
         and not reason
         and manifest.get("inferred") in (None, _premises(entries, registry_hash, ontology_hash))
@@ -975,9 +970,7 @@ def _commit(
         )
     else:
         # a fresh store was loaded beside the mapping, into the staging folder
-        loaded = _loadable(own, staging / "nq") if fresh else {}
-        if fresh and registry_graph is not None:
-            loaded[mint.graph("registry").value] = registry_graph.nquads
+        loaded = {s.graph.value: s.nquads for s in staged} if fresh else {}
         if not store_loaded(list(loaded.values())):
             loaded = {}
         if fresh:  # a half-loaded store must never pass for a built one
@@ -996,22 +989,21 @@ def _commit(
                 store.extend(delta[1])
                 known = mint.graph("build").value in counts
                 if not known or not _patch_metadata(folder, mint, before, sources, prefixes):
-                    metadata = _mapping().build_metadata_quads(mint, sources)
-                    _write_metadata(graphs / "build.trig", mint, metadata, prefixes)
-                    counts[mint.graph("build").value] = len(metadata)
+                    metadata = _stage_metadata(mint, sources, staging, prefixes)
+                    os.replace(metadata.trig, graphs / "build.trig")
+                    counts[metadata.graph.value] = metadata.statements
             for _, graph, quads in own:
                 if graph.value not in loaded:
                     _remove_graphs(store, [graph.value])
                     store.extend(quads)
                 counts[graph.value] = len(quads)
-            if registry_graph is not None:
-                name = mint.graph("registry").value
-                if name not in loaded:
-                    _remove_graphs(store, [name])
-                    store.bulk_load(path=registry_graph.nquads, format=RdfFormat.N_QUADS)
-                counts[name] = registry_graph.statements
+            for graph_files in staged:
+                if graph_files.graph.value not in loaded:
+                    _remove_graphs(store, [graph_files.graph.value])
+                    store.bulk_load(path=graph_files.nquads, format=RdfFormat.N_QUADS)
+                counts[graph_files.graph.value] = graph_files.statements
             if not fresh:  # after the store, as the articles' files were
-                _write_own_files(own, mint, prefixes, registry_graph, graphs)
+                _write_own_files(own, staged, graphs, prefixes)
             premises = _premises(entries, registry_hash, ontology_hash)
             inferred = _update_inferred(
                 store,
@@ -1046,75 +1038,77 @@ def _commit(
     )
 
 
-def _loadable(own: list[tuple[Path, NamedNode, list[Quad]]], folder: Path) -> dict[str, Path]:
-    """The commit's own graphs that the bulk loader can take, written as N-Quads files
-    into `folder`, by graph IRI: those without blank nodes, which the loader relabels
-    (the graph files and the store would then name different nodes)."""
-    files: dict[str, Path] = {}
-    for number, (_, graph, quads) in enumerate(own):
-        if any(isinstance(q.subject, BlankNode) or isinstance(q.object, BlankNode) for q in quads):
-            continue
-        path = folder / f".own-{number}.nq"  # no article's id starts with a dot
-        serialize(quads, path, RdfFormat.N_QUADS)
-        files[graph.value] = path
-    return files
-
-
 @dataclass(frozen=True)
-class RegistryGraph:
-    """The registry's graph, written in the staging folder."""
+class StagedGraph:
+    """A large graph of the build's own, written in the staging folder as N-Quads (what
+    the store loads) and as TriG (its graph file)."""
 
+    graph: NamedNode
     nquads: Path
     trig: Path
     statements: int
 
 
-REGISTRY_CHUNK = 2_000
-"""The registry's statements made and written at a time (see _write_registry_graph): at
-10,000 articles, chunks of 20,000 left the process 27 MB larger, chunks of 2,000 3 MB,
-and took no less time."""
+STAGED_CHUNK = 2_000
+"""Statements made and written at a time (see _stage_graph): at 10,000 articles, the
+registry's graph in chunks of 20,000 left the process 27 MB larger, in chunks of 2,000
+3 MB, and took no less time."""
 
 
-def _write_registry_graph(
-    project: Project, staging: Path, prefixes: dict[str, str]
-) -> RegistryGraph:
-    """The registry's graph as N-Quads (for the store) and as TriG (its graph file),
-    made and written REGISTRY_CHUNK statements at a time: at 10,000 articles it has
-    164,000, which as one list of quads was the largest thing a build held."""
-    nquads_path, trig_path = staging / "nq" / ".registry.nq", staging / "registry.trig"
-    quads, used, statements = _mapping().registry_quads(project), set[str](), 0
-    with nquads_path.open("wb") as stream:  # no article's id starts with a dot
-        while chunk := list(itertools.islice(quads, REGISTRY_CHUNK)):
+def _stage_graph(
+    graph: NamedNode,
+    quads: Iterable[Quad],
+    staging: Path,
+    prefixes: dict[str, str],
+    declared: dict[str, str] | None = None,
+) -> StagedGraph:
+    """Write a graph STAGED_CHUNK statements at a time as N-Quads, then as TriG from that
+    file, declaring `declared` or else the prefixes it uses: the registry's graph has
+    164,000 statements at 10,000 articles and the build's 80,000, which as lists of
+    quads were the largest things a build held."""
+    name = graph.value.rstrip("/").rsplit("/", 1)[-1]
+    staged = StagedGraph(graph, staging / "nq" / f".{name}.nq", staging / f"{name}.trig", 0)
+    pending, used, statements = iter(quads), set[str](), 0
+    with staged.nquads.open("wb") as stream:  # no article's id starts with a dot
+        while chunk := list(itertools.islice(pending, STAGED_CHUNK)):
+            if any(
+                isinstance(q.subject, BlankNode) or isinstance(q.object, BlankNode) for q in chunk
+            ):
+                raise RuntimeError(f"{graph} has blank nodes, which the bulk loader relabels")
             nquads = serialize(chunk, format=RdfFormat.N_QUADS) or b""
             stream.write(nquads)
-            used.update(used_prefixes_in(nquads, prefixes))
+            if declared is None:
+                used.update(used_prefixes_in(nquads, prefixes))
             statements += len(chunk)
-    kept = {name: ns for name, ns in prefixes.items() if name in used}
-    with trig_path.open("wb") as stream:  # statement by statement from the file
-        serialize(
-            parse(path=nquads_path, format=RdfFormat.N_QUADS),
-            stream,
-            RdfFormat.TRIG,
-            prefixes=kept,
-        )
-    return RegistryGraph(nquads_path, trig_path, statements)
+    if declared is None:
+        declared = {name: ns for name, ns in prefixes.items() if name in used}
+    with staged.trig.open("wb") as stream:  # statement by statement from the file
+        quads_read = parse(path=staged.nquads, format=RdfFormat.N_QUADS)
+        serialize(quads_read, stream, RdfFormat.TRIG, prefixes=declared)
+    return dataclasses.replace(staged, statements=statements)
+
+
+def _stage_metadata(
+    mint: Minter, sources: dict[str, str], staging: Path, prefixes: dict[str, str]
+) -> StagedGraph:
+    """The build metadata's graph (see _stage_graph), with the prefixes its file declares."""
+    quads = _mapping().build_metadata_quads(mint, sources)
+    return _stage_graph(
+        mint.graph("build"), quads, staging, prefixes, _metadata_prefixes(mint, prefixes)
+    )
 
 
 def _write_own_files(
     own: list[tuple[Path, NamedNode, list[Quad]]],
-    mint: Minter,
-    prefixes: dict[str, str],
-    registry_graph: RegistryGraph | None,
+    staged: list[StagedGraph],
     graphs: Path,
+    prefixes: dict[str, str],
 ) -> None:
-    """The registry's, ontology's and build's graph files."""
-    if registry_graph is not None:
-        os.replace(registry_graph.trig, graphs / "registry.trig")
-    for path, graph, quads in own:
-        if graph != mint.graph("build"):
-            _write_trig(path, quads, prefixes)
-        else:
-            _write_metadata(path, mint, quads, prefixes)
+    """The own graphs' files: the ontology's, written here, and the large graphs'."""
+    for staged_graph in staged:
+        os.replace(staged_graph.trig, graphs / staged_graph.trig.name)
+    for path, _, quads in own:
+        _write_trig(path, quads, prefixes)
 
 
 def _replace_graph_files(folder: BuildDir, graphs: Path, old: Path) -> None:
