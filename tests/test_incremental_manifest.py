@@ -76,3 +76,58 @@ def test_the_head_is_the_manifest_without_its_articles(tmp_path: Path, layout: s
     else:
         assert head == {k: v for k, v in manifest.items() if k != "articles"}
         assert folder.read_manifest() == manifest
+
+
+def _entries(count: int) -> dict[str, Any]:
+    return {
+        f"a-{n}" if n % 2 else f"a{n}": {
+            "files": f"f{n}",
+            "registry": f"r{n}",
+            "locals": {"x": "data/articles/a.yaml:3:5"},
+            "stat": [n, n],
+            "label": "Zoë",
+        }
+        for n in range(count)
+    }
+
+
+def test_an_entry_table_is_the_mapping_a_dict_is(tmp_path: Path) -> None:
+    from newskg.manifest_entries import EntryTable, in_id_order, json_lines
+
+    entries = _entries(7)
+    table = EntryTable(tmp_path / "entries.sqlite")
+    for key in reversed(list(entries)):  # not in id order: the table orders them
+        table[key] = entries[key]
+    table["a2"] = {**entries["a2"], "files": "changed"}
+    entries["a2"] = {**entries["a2"], "files": "changed"}
+    del table["a-3"], entries["a-3"]
+    assert list(table) == sorted(entries)
+    assert len(table) == len(entries)
+    assert "a-1" in table and "a-3" not in table and 3 not in table
+    assert table["a2"] == entries["a2"]
+    assert list(in_id_order(table)) == list(in_id_order(entries)) == sorted(entries.items())
+    assert list(json_lines(table)) == list(json_lines(entries))
+    with pytest.raises(KeyError):
+        table["a-3"]
+    with pytest.raises(KeyError):
+        del table["a-3"]
+    table.close()
+
+
+@pytest.mark.parametrize("count", [0, 1, 5])
+def test_the_premises_hash_is_the_one_the_whole_json_gives(tmp_path: Path, count: int) -> None:
+    """The reasoning premises' hash is now made a piece at a time: it must stay the hash
+    of the JSON an earlier newskg made whole, or every kept inferred graph goes stale."""
+    from newskg.layout import sha256
+    from newskg.manifest_entries import EntryTable
+    from newskg.pipeline import _premises
+
+    entries = _entries(count)
+    table = EntryTable(tmp_path / "entries.sqlite")
+    table.update(entries)
+    whole = json.dumps(
+        [sorted((a, e["files"], e["registry"]) for a, e in entries.items()), "reg", "ont"]
+    )
+    assert _premises(entries, "reg", "ont") == _premises(table, "reg", "ont")
+    assert _premises(entries, "reg", "ont") == sha256(whole.encode())
+    table.close()

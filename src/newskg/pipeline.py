@@ -13,13 +13,14 @@ import contextlib
 import dataclasses
 import functools
 import gc
+import hashlib
 import itertools
 import json
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -31,6 +32,7 @@ from . import __version__
 from .errors import DataErrors, Location, Problem, StoreError, UsageError
 from .formats import atomic_output
 from .loading import BULK_THRESHOLD, BackgroundLoader, load_files, peak_mb
+from .manifest_entries import EntryTable, in_id_order, json_lines
 
 if TYPE_CHECKING:
     from .layout import ArticleInput
@@ -484,7 +486,7 @@ class BuildDir:
         data.pop("articles", None)
         return data
 
-    def write_manifest(self, manifest: dict[str, Any]) -> None:
+    def write_manifest(self, manifest: Mapping[str, Any]) -> None:
         """Write the manifest, its head on the first line and then one article per line,
         as they are made: without indentation json's C encoder does the work (ten times
         faster on the megabytes of a large corpus's manifest), and the whole text is
@@ -492,7 +494,7 @@ class BuildDir:
         articles = manifest.get("articles", {})
         head = json.dumps({k: v for k, v in manifest.items() if k != "articles"}, sort_keys=True)
         lines = self._lines_as_read(articles) or (
-            f"{json.dumps(a)}: {json.dumps(articles[a], sort_keys=True)}" for a in sorted(articles)
+            f"{json.dumps(a)}: {entry}" for a, entry in json_lines(articles)
         )
         with atomic_output(self.manifest_path) as stream:
             stream.write((head[:-1] + (", " if head != "{}" else "") + '"articles": {\n').encode())
@@ -500,14 +502,14 @@ class BuildDir:
                 stream.write(((",\n" if number else "") + line).encode())
             stream.write(b"\n}}\n")
 
-    def _lines_as_read(self, articles: dict[str, Any]) -> list[str]:
+    def _lines_as_read(self, articles: Mapping[str, Any]) -> list[str]:
         """The articles' lines, without their commas, from the manifest as last read, when
         the same articles are in it: an entry that is the very object read keeps its line
         (after one article changed at 10,000 articles, encoding every entry again took a
         third of a second); nothing when articles came or went or the file is laid out
         otherwise than write_manifest lays it out."""
         text, read = self._as_read
-        if not articles or articles.keys() != read.keys():
+        if not read or not articles or articles.keys() != read.keys():
             return []
         lines = text.split("\n")[1:-2]
         if len(lines) != len(articles) or text[-4:] != "\n}}\n":
@@ -614,7 +616,7 @@ def build(
     listing = article_files(root)
     stems = [n.removesuffix(".yaml") for n in listing if n.endswith(".yaml")]
     graph_files = folder.article_files()
-    entries: dict[str, Any] = {}
+    entries: MutableMapping[str, Any] = {}
     changed: list[Path] = []
     folder_name = os.fspath(articles_dir)
     for stem in stems:  # without the registry: its entries matter only if it changed
@@ -663,6 +665,8 @@ def build(
             changed, entries, result.unchanged = [articles_dir / f"{a}.yaml" for a in stems], {}, []
         (staging / "articles").mkdir()
         (staging / "nq").mkdir()
+        if fresh and registry_ok:  # on disk as they come (see newskg.manifest_entries)
+            entries = EntryTable(staging / "entries.sqlite")
         _SHARED.update(
             root=root,
             registry=registry,
@@ -750,14 +754,17 @@ def build(
             )
         )
         _keep_registry_index(folder, registry, staging)
+        result.articles = len(entries)
+        for _, entry in in_id_order(entries):
+            result.facts += entry["facts"]
+            result.claims += entry["claims"]
     finally:
+        if isinstance(entries, EntryTable):
+            entries.close()
         if loader is not None:
             loader.cancel()
         shutil.rmtree(staging, ignore_errors=True)
         _SHARED.clear()
-    result.facts = sum(e["facts"] for e in entries.values())
-    result.claims = sum(e["claims"] for e in entries.values())
-    result.articles = len(entries)
     if compact and not fresh:  # a fresh store was compacted in staging (see _commit)
         result.stages.append(optimize_store(folder.path / STORE_DIR))
     with atomic_output(str(folder.inputs_stamp)) as stream:
@@ -831,12 +838,12 @@ def up_to_date(root: Path) -> bool:
     )
 
 
-def _duplicate_locals(entries: dict[str, Any], registry: RegistryInput) -> list[Problem]:
+def _duplicate_locals(entries: Mapping[str, Any], registry: RegistryInput) -> list[Problem]:
     """An article-local entity id may be used by no other article and not be in the registry."""
     problems: list[Problem] = []
     owner: dict[str, str] = {}
-    for article_id in sorted(entries):
-        for entity_id, where in sorted(entries[article_id].get("locals", {}).items()):
+    for _, entry in in_id_order(entries):
+        for entity_id, where in sorted(entry.get("locals", {}).items()):
             path, _, position = where.partition(":")
             line, _, column = position.partition(":")
             location = Location(path, int(line or 0), int(column or 0))
@@ -873,7 +880,7 @@ def _commit(
     folder: BuildDir,
     fresh: bool,
     previous: dict[str, Any],
-    entries: dict[str, Any],
+    entries: MutableMapping[str, Any],
     staging: Path,
     result: BuildResult,
     registry: RegistryInput,
@@ -925,7 +932,7 @@ def _commit(
         sources = dict(registry.sources)
     elif manifest.get("registry_sources"):
         sources = dict(manifest["registry_sources"])
-    for entry in entries.values():
+    for _, entry in in_id_order(entries):
         sources.update(entry["sources"])
     sources_hash = sha256(json.dumps(sorted(sources.items())).encode())
     delta: tuple[list[Quad], list[Quad]] | None = None
@@ -1122,24 +1129,24 @@ def _replace_graph_files(folder: BuildDir, graphs: Path, old: Path) -> None:
     os.replace(graphs, target)
 
 
-def _premises(entries: dict[str, Any], registry_hash: str, ontology_hash: str) -> str:
-    """A hash of what reasoning starts from: every article, the registry, the ontology."""
-    return sha256(
-        json.dumps(
-            [
-                sorted((a, e["files"], e["registry"]) for a, e in entries.items()),
-                registry_hash,
-                ontology_hash,
-            ]
-        ).encode()
-    )
+def _premises(entries: Mapping[str, Any], registry_hash: str, ontology_hash: str) -> str:
+    """A hash of what reasoning starts from: every article, the registry, the ontology.
+
+    The JSON of ``[[[id, files, registry], ...], registry_hash, ontology_hash]``,
+    hashed a piece at a time rather than made whole (as earlier newskg made it)."""
+    digest = hashlib.sha256(b"[[")
+    for number, (article_id, entry) in enumerate(in_id_order(entries)):
+        row = json.dumps([article_id, entry["files"], entry["registry"]])
+        digest.update(((", " if number else "") + row).encode())
+    digest.update(f"], {json.dumps(registry_hash)}, {json.dumps(ontology_hash)}]".encode())
+    return digest.hexdigest()
 
 
 def _finish(
     folder: BuildDir,
     project: Project,
     result: BuildResult,
-    entries: dict[str, Any],
+    entries: Mapping[str, Any],
     counts: dict[str, int],
     registry: RegistryInput,
     manifest: dict[str, Any],
@@ -1149,12 +1156,12 @@ def _finish(
     """Count what the store holds (from the manifest, not by scanning the store) and
     write the manifest."""
     registry_hash, ontology_hash, sources_hash = hashes
-    result.quads = (
-        sum(e.get("quads", 0) for e in entries.values()) + sum(counts.values()) + result.inferred
-    )
-    result.graphs = (
-        sum(_graph_count(e) for e in entries.values()) + len(counts) + (1 if result.inferred else 0)
-    )
+    quads = graphs = 0
+    for _, entry in in_id_order(entries):
+        quads += entry.get("quads", 0)
+        graphs += _graph_count(entry)
+    result.quads = quads + sum(counts.values()) + result.inferred
+    result.graphs = graphs + len(counts) + (1 if result.inferred else 0)
     written = {
         "newskg": __version__,
         "base_iri": project.base_iri,
@@ -1166,7 +1173,7 @@ def _finish(
         "own_quads": counts,
     } | ({"inferred": inferred, "inferred_quads": result.inferred} if inferred else {})
     # a build that changed nothing leaves the manifest alone (a fresh one removed it)
-    if written != manifest or not folder.manifest_path.is_file():
+    if not folder.manifest_path.is_file() or written != manifest:
         folder.write_manifest(written)
 
 
@@ -1174,7 +1181,7 @@ def _update_inferred(
     store: Store,
     folder: BuildDir,
     project: Project,
-    articles: dict[str, Any],
+    articles: Mapping[str, Any],
     premises: str,
     previous: str | None,
     reason: bool,
