@@ -52,8 +52,9 @@ UNUSUAL = """\
 
 
 def _index(root: Path, tmp_path: Path) -> RegistryIndex:
-    index = index_registry(root / REGISTRY, REGISTRY, tmp_path / "index.sqlite", "hash")
+    index = index_registry(root / REGISTRY, REGISTRY, tmp_path / "index.sqlite")
     assert index is not None
+    assert index.file_digest == hashlib.sha256((root / REGISTRY).read_bytes()).hexdigest()
     return index
 
 
@@ -121,7 +122,7 @@ def test_a_registry_with_problems_is_left_to_the_whole_file_reading(
     write(root / REGISTRY, BROKEN[case])
     target = tmp_path / "index" / "index.sqlite"
     target.parent.mkdir()
-    assert index_registry(root / REGISTRY, REGISTRY, target, "hash") is None
+    assert index_registry(root / REGISTRY, REGISTRY, target) is None
     assert list(target.parent.iterdir()) == []  # nothing half-written is left
     problems: list[object] = []
     load_registry(root, problems)  # type: ignore[arg-type]
@@ -133,7 +134,7 @@ def test_a_registry_not_in_utf8_is_not_indexed(tmp_path: Path) -> None:
     (root / "data").mkdir(parents=True)
     (root / REGISTRY).write_bytes(UNUSUAL.encode("utf-8").replace("Zoë".encode(), b"Zo\xeb"))
     target = tmp_path / "index.sqlite"
-    assert index_registry(root / REGISTRY, REGISTRY, target, "hash") is None
+    assert index_registry(root / REGISTRY, REGISTRY, target) is None
     assert not target.exists()
 
 
@@ -141,13 +142,35 @@ def test_an_index_is_used_only_for_the_registry_it_was_made_from(
     project: Path, tmp_path: Path
 ) -> None:
     path = tmp_path / "index.sqlite"
-    assert index_registry(project / REGISTRY, REGISTRY, path, "one") is not None
-    assert open_index(path, "two") is None
-    assert open_index(tmp_path / "none.sqlite", "one") is None
-    found = open_index(path, "one")
+    assert index_registry(project / REGISTRY, REGISTRY, path) is not None
+    digest = hashlib.sha256((project / REGISTRY).read_bytes()).hexdigest()
+    assert open_index(path, "another file's") is None
+    assert open_index(tmp_path / "none.sqlite", digest) is None
+    found = open_index(path, digest)
     assert found is not None and "elon-musk" in found
     path.write_bytes(b"not a database")
-    assert open_index(path, "one") is None
+    assert open_index(path, digest) is None
+
+
+def test_a_full_build_indexes_the_registry_again(project: Path) -> None:
+    """--full is the way out of a damaged build/: it must not trust the index it finds,
+    even one that names the registry file as it is."""
+    newskg.build(project)
+    index = project / "build" / pipeline.REGISTRY_INDEX
+    kept = RegistryIndex(index)
+    wrong = [
+        (
+            e.model_copy(update={"label": "Wrong"}) if e.id == "elon-musk" else e,
+            kept.locations[e.id],
+        )
+        for e in (kept[i] for i in kept)
+    ]
+    registry_index.write_index(index, wrong, kept.file_digest)
+    assert pipeline.cached_registry(project, []).entities["elon-musk"].label == "Wrong"
+    newskg.build(project, full=True)
+    assert pipeline.cached_registry(project, []).entities["elon-musk"].label == "Elon Musk"
+    registry_graph = (project / "build" / "graphs" / "registry.trig").read_text(encoding="utf-8")
+    assert '"Wrong"' not in registry_graph and '"Elon Musk"' in registry_graph
 
 
 def test_the_build_keeps_the_index_and_reads_it_again(project: Path) -> None:

@@ -362,3 +362,25 @@ def test_a_fresh_build_whose_store_load_fails_leaves_the_previous_build(
     assert _build_files(corpus) == before
     assert pipeline.up_to_date(corpus)
     assert not list(corpus.glob(".newskg-staging-*")), "the staging folder is left behind"
+
+
+def test_a_fresh_build_whose_reasoning_fails_leaves_the_previous_build(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reasoning (and compaction) run after the store load: a fresh build that fails
+    there must leave build/ as it was too, its manifest included."""
+    from newskg import reasoning
+    from newskg.errors import StoreError
+
+    newskg.build(corpus)
+    before = _build_files(corpus)
+
+    def fails(*args: object, **kwargs: object) -> None:
+        raise StoreError("reasoning did not finish within 1 s and was stopped", "raise it")
+
+    monkeypatch.setattr(reasoning, "infer", fails)
+    with pytest.raises(StoreError):
+        newskg.build(corpus, full=True, reason=True)
+    assert _build_files(corpus) == before
+    assert pipeline.up_to_date(corpus)
+    assert not list(corpus.glob(".newskg-staging-*")), "the staging folder is left behind"

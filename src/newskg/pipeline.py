@@ -154,31 +154,36 @@ REGISTRY_INDEX = "registry.sqlite"
 
 
 def _cached_registry(
-    root: Path, folder: BuildDir, problems: list[Problem], staging: Path | None = None
+    root: Path,
+    folder: BuildDir,
+    problems: list[Problem],
+    staging: Path | None = None,
+    reuse: bool = True,
 ) -> RegistryInput:
     """The registry, from its index in build/ when data/entities.yaml has not changed
     since a build wrote it; otherwise read again.  With `staging`, a build's, a new
     index is written there (it goes in place with the build); a registry that has
-    problems, or that other commands find changed, is read whole, into memory."""
+    problems, or that other commands find changed, is read whole, into memory.  The
+    registry's hash in the result (its `sources`) is that of the bytes read: a file
+    saved while a build runs is not taken for what the build has read.  Without
+    `reuse` (a --full build) the index is written again whatever it says."""
     from .project import load_registry
     from .registry_index import index_registry, open_index, write_index
 
     path = root / REGISTRY_FILE
     if not path.is_file():
         return load_registry(root, problems)
-    file_digest = sha256(path.read_bytes())
-    digest = _registry_hash_of(file_digest)
-    index = open_index(folder.path / REGISTRY_INDEX, digest)
+    index = open_index(folder.path / REGISTRY_INDEX, sha256(path.read_bytes())) if reuse else None
     if index is None and staging is not None:
-        index = index_registry(path, REGISTRY_FILE, staging / REGISTRY_INDEX, digest)
+        index = index_registry(path, REGISTRY_FILE, staging / REGISTRY_INDEX)
     if index is not None:
-        return RegistryInput(index, {REGISTRY_FILE: file_digest}, index, index.locations)
+        return RegistryInput(index, {REGISTRY_FILE: index.file_digest}, index, index.locations)
     registry = load_registry(root, problems)
     if staging is None or not registry.entities or any(p.severity == "error" for p in problems):
         return registry
     # read whole without a problem: a shape the entry-by-entry reader leaves alone
     entries = ((e, registry.locations[e.id]) for e in registry.entities.values())
-    index = write_index(staging / REGISTRY_INDEX, entries, digest)
+    index = write_index(staging / REGISTRY_INDEX, entries, registry.sources[REGISTRY_FILE])
     assert index is not None, "a registry without problems has no duplicate id"
     return RegistryInput(index, registry.sources, index, index.locations)
 
@@ -642,11 +647,13 @@ def build(
     loader: BackgroundLoader | None = None
     try:
         registry = (
-            _cached_registry(root, folder, problems, staging)
+            _cached_registry(root, folder, problems, staging, reuse=not full)
             if registry_needed
             else _registry_stub(root, manifest)
         )
         registry_ok = not any(p.severity == "error" for p in problems)
+        if not registry_ok:  # nothing is mapped: the articles are checked against its ids
+            registry = RegistryInput({}, registry.sources, registry.ids, {})
         digests = _entry_digests(registry)
         if not registry_same:  # an article whose registry entries changed is mapped again
             stale = [
@@ -919,8 +926,8 @@ def _commit(
             folder.article_file(article_id).unlink(missing_ok=True)
         for article_id in result.built:
             os.replace(staging / "articles" / f"{article_id}.trig", folder.article_file(article_id))
-    registry_file = project.root / REGISTRY_FILE
-    registry_hash = _registry_hash(registry_file) if registry_file.is_file() else ""
+    registry_digest = registry.sources.get(REGISTRY_FILE)  # of the bytes this build read
+    registry_hash = _registry_hash_of(registry_digest) if registry_digest else ""
     ontology_hash = sha256(ontology_path().read_bytes())
     counts: dict[str, int] = dict(manifest.get("own_quads", {})) if not fresh else {}
     own: list[tuple[Path, NamedNode, list[Quad]]] = []
@@ -983,9 +990,6 @@ def _commit(
         loaded = {s.graph.value: s.nquads for s in staged} if fresh else {}
         if not store_loaded(list(loaded.values())):
             loaded = {}
-        if fresh:  # a half-loaded store must never pass for a built one
-            folder.manifest_path.unlink(missing_ok=True)
-            _replace_graph_files(folder, graphs, staging / "graphs-before")
         store = folder.open_store(staging / STORE_DIR if fresh else None)
         try:
             if not fresh:
@@ -1017,7 +1021,7 @@ def _commit(
             premises = _premises(entries, registry_hash, ontology_hash)
             inferred = _update_inferred(
                 store,
-                folder,
+                graphs,
                 project,
                 entries,
                 premises,
@@ -1032,6 +1036,9 @@ def _commit(
     if fresh:
         if compact:
             result.stages.append(optimize_store(staging / STORE_DIR))
+        # only now does build/ change: a half-built store must never pass for a built one
+        folder.manifest_path.unlink(missing_ok=True)
+        _replace_graph_files(folder, graphs, staging / "graphs-before")
         shutil.rmtree(folder.path / STORE_DIR, ignore_errors=True)
         os.replace(staging / STORE_DIR, folder.path / STORE_DIR)
     result.inferred = inferred[1]
@@ -1182,7 +1189,7 @@ def _finish(
 
 def _update_inferred(
     store: Store,
-    folder: BuildDir,
+    graphs: Path,
     project: Project,
     articles: Mapping[str, Any],
     premises: str,
@@ -1198,7 +1205,7 @@ def _update_inferred(
 
     mint = Minter(project.base_iri)
     graph = mint.graph("inferred")
-    path = folder.path / GRAPHS_DIR / "inferred.trig"
+    path = graphs / "inferred.trig"  # a fresh build's are in the staging folder
     if not reason:
         if previous == premises and path.is_file():
             return previous, sum(1 for _ in store.quads_for_pattern(None, None, None, graph))

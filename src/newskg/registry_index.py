@@ -17,12 +17,13 @@ whole, as before, and reports every problem with its position.
 from __future__ import annotations
 
 import hashlib
+import io
 import itertools
 import json
 import os
 import pickle
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -150,6 +151,11 @@ class RegistryIndex(Mapping[str, "Entity"]):  # the models load only when needed
             yield pickle.loads(blob)  # our own file, in build/
 
     @property
+    def file_digest(self) -> str:
+        """The SHA-256 of the registry file's bytes that the index was made from."""
+        return self.meta("file") or ""
+
+    @property
     def locations(self) -> Mapping[str, Location]:
         """Where each entry's id stands in data/entities.yaml."""
         return _Column(self, "location", _location)
@@ -188,9 +194,9 @@ def _location(text: str) -> Location:
     return Location(path, int(line), int(column))
 
 
-def open_index(path: Path, registry_hash: str) -> RegistryIndex | None:
-    """The index at `path` when it was made from the registry file whose hash (as the
-    build's manifest keeps it) is `registry_hash`, by this version of newskg."""
+def open_index(path: Path, file_digest: str) -> RegistryIndex | None:
+    """The index at `path` when it was made, by this version of newskg, from the
+    registry file whose bytes have the SHA-256 `file_digest`."""
     if not path.is_file():
         return None
     index = RegistryIndex(path)
@@ -198,7 +204,7 @@ def open_index(path: Path, registry_hash: str) -> RegistryIndex | None:
         same = (
             index.meta("format") == str(FORMAT)
             and index.meta("newskg") == __version__
-            and index.meta("registry") == registry_hash
+            and index.file_digest == file_digest
         )
     except sqlite3.Error:
         same = False
@@ -209,12 +215,14 @@ def open_index(path: Path, registry_hash: str) -> RegistryIndex | None:
 
 
 def write_index(
-    target: Path, entries: Iterable[tuple[Entity, Location]], registry_hash: str
+    target: Path, entries: Iterable[tuple[Entity, Location]], file_digest: str | Callable[[], str]
 ) -> RegistryIndex | None:
     """Write the entries into a new index file at `target`; None when two have one id
     or a group has a member that is not among them.
 
-    The file is complete or absent: it is written beside `target` and renamed."""
+    `file_digest` is the SHA-256 of the registry file's bytes the entries come from
+    (or gives it, once they have all been read).  The file is complete or absent: it
+    is written beside `target` and renamed."""
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     temporary.unlink(missing_ok=True)
     connection = sqlite3.connect(temporary, isolation_level=None)
@@ -241,7 +249,11 @@ def write_index(
         connection.execute("CREATE INDEX by_sort_key ON entries (sort_key)")
         connection.executemany(
             "INSERT INTO meta VALUES (?, ?)",
-            [("format", str(FORMAT)), ("newskg", __version__), ("registry", registry_hash)],
+            [
+                ("format", str(FORMAT)),
+                ("newskg", __version__),
+                ("file", file_digest if isinstance(file_digest, str) else file_digest()),
+            ],
         )
         connection.execute("COMMIT")
     except (sqlite3.IntegrityError, _NotIndexed):  # a duplicate id, an unknown member
@@ -272,10 +284,10 @@ def _rows(
         )
 
 
-def index_registry(
-    path: Path, display: str, target: Path, registry_hash: str
-) -> RegistryIndex | None:
-    """Read data/entities.yaml entry by entry into an index at `target`.
+def index_registry(path: Path, display: str, target: Path) -> RegistryIndex | None:
+    """Read data/entities.yaml entry by entry into an index at `target`, labelled with
+    the SHA-256 of the bytes read (taken as they are read: a file saved meanwhile is
+    not taken for what was indexed).
 
     None when the file has anything to report, or a shape this reader does not take on
     (anything but one mapping whose one key is ``entities``): the caller then reads it
@@ -283,12 +295,34 @@ def index_registry(
     if path.stat().st_size > MAX_BYTES:
         return None
     try:
-        with path.open(encoding="utf-8") as stream:
-            index = write_index(target, _checked_entries(stream, display), registry_hash)
+        with path.open("rb") as raw:
+            hashing = _HashingReader(raw)
+            stream = io.TextIOWrapper(io.BufferedReader(hashing), encoding="utf-8")
+
+            def file_digest() -> str:
+                stream.read()  # whatever follows the YAML stream's end, into the hash
+                return hashing.digest.hexdigest()
+
+            return write_index(target, _checked_entries(stream, display), file_digest)
     except (_NotIndexed, yaml.YAMLError, UnicodeDecodeError):
         target.with_name(f".{target.name}.{os.getpid()}.tmp").unlink(missing_ok=True)
         return None
-    return index
+
+
+class _HashingReader(io.RawIOBase):
+    """A binary file whose bytes are hashed as they are read."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self.digest = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        count = self._raw.readinto(buffer)  # type: ignore[attr-defined]
+        self.digest.update(memoryview(buffer)[:count])
+        return int(count)
 
 
 class _NotIndexed(Exception):
