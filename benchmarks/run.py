@@ -363,11 +363,12 @@ class Bench:
         cwd: Path | None = None,
         accept: tuple[int, ...] = (0,),
         budget: float | None = None,
+        sample: bool = True,
     ) -> tuple[list[Measurement], str | None]:
         """Run a command up to `runs` times (`prepare` before each, untimed); stop at the
         first failure (an exit code not in `accept`), or when the next run would pass the
         task's time budget (`budget`, else the options').  Returns the successful runs and
-        the failure, if any."""
+        the failure, if any.  `sample`: see :func:`benchmarks.measure.measure`."""
         wanted = runs or self.options.runs
         budget = self.options.task_budget if budget is None else budget
         done: list[Measurement] = []
@@ -377,7 +378,7 @@ class Bench:
                 break
             if prepare is not None:
                 prepare()
-            result = measure(argv, timeout=timeout, cwd=cwd)
+            result = measure(argv, timeout=timeout, cwd=cwd, sample=sample)
             if result.returncode not in accept:
                 return done, result.problem(timeout)
             done.append(result)
@@ -468,8 +469,13 @@ class Bench:
         def fresh() -> None:
             shutil.rmtree(root / "build", ignore_errors=True)
 
+        # not sampled: its --timings give the peaks of its own stages and of the store
+        # load, and sampling the loader slowed it (see measure)
         runs, problem = self.repeat(
-            [newskg, "build", *project, "--no-optimize", "--timings"], TIMEOUTS["build"], fresh
+            [newskg, "build", *project, "--no-optimize", "--timings"],
+            TIMEOUTS["build"],
+            fresh,
+            sample=False,
         )
         build = self.record("build", size, runs, problem)
         _add_note(build, "--no-optimize, as oxigraph load: the compaction is build:optimize")

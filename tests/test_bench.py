@@ -217,6 +217,11 @@ def test_measure_adds_up_worker_processes() -> None:
     result = measure([sys.executable, "-c", code], timeout=60)
     assert result.ok, result.stderr
     assert result.peak_rss_kb > 150_000  # two workers of 80 MB each, counted together
+    # unsampled (a command that reports its processes' peaks itself): ru_maxrss alone,
+    # the largest process the command waited for
+    alone = measure([sys.executable, "-c", code], timeout=60, sample=False)
+    assert alone.ok, alone.stderr
+    assert 80_000 < alone.peak_rss_kb < 150_000
 
 
 def test_helpers(corpora: Path, tmp_path: Path) -> None:
