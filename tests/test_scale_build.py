@@ -384,3 +384,8 @@ def test_a_fresh_build_whose_reasoning_fails_leaves_the_previous_build(
     assert _build_files(corpus) == before
     assert pipeline.up_to_date(corpus)
     assert not list(corpus.glob(".newskg-staging-*")), "the staging folder is left behind"
+
+
+def test_a_stage_under_a_second_is_not_written_as_no_time() -> None:
+    assert str(pipeline.Stage("optimize", 0.043, 38.0)) == "optimize: 0.04 s, peak 38 MB"
+    assert str(pipeline.Stage("map", 12.345, 166.2, "3 processes")).startswith("map: 12.3 s, ")

@@ -92,7 +92,10 @@ class Stage:
     note: str = ""
 
     def __str__(self) -> str:
-        return f"{self.name}: {self.seconds:.1f} s, peak {self.peak_mb:.0f} MB" + (
+        # two decimals under a second: the compaction of a small store took under 0.05 s,
+        # and "0.0 s" said it took no time at all
+        seconds = f"{self.seconds:.1f}" if self.seconds >= 1 else f"{self.seconds:.2f}"
+        return f"{self.name}: {seconds} s, peak {self.peak_mb:.0f} MB" + (
             f" ({self.note})" if self.note else ""
         )
 
