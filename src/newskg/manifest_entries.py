@@ -13,10 +13,12 @@ manifest's anyway.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator, Mapping, MutableMapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import sqlite3
 
 Entry = dict[str, Any]
 
@@ -25,8 +27,11 @@ class EntryTable(MutableMapping[str, Entry]):
     """Manifest entries by article id, in an SQLite file that nothing else opens."""
 
     def __init__(self, path: Path) -> None:
+        import sqlite3  # here: every command imports this module, few make a table
+
         self.path = path
-        self._db = sqlite3.connect(path, isolation_level=None)  # each change as it comes
+        # each change as it comes, in autocommit: nothing else opens the file
+        self._db: sqlite3.Connection = sqlite3.connect(path, isolation_level=None)
         self._db.executescript(
             """
             PRAGMA journal_mode = OFF;

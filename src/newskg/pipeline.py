@@ -767,10 +767,6 @@ def build(
             )
         )
         _keep_registry_index(folder, registry, staging)
-        result.articles = len(entries)
-        for _, entry in in_id_order(entries):
-            result.facts += entry["facts"]
-            result.claims += entry["claims"]
     finally:
         if isinstance(entries, EntryTable):
             entries.close()
@@ -1166,13 +1162,16 @@ def _finish(
     hashes: tuple[str, str, str],
     inferred: str | None,
 ) -> None:
-    """Count what the store holds (from the manifest, not by scanning the store) and
-    write the manifest."""
+    """Count what the store holds and what the articles say (from the manifest, not by
+    scanning the store), in one pass over the entries, and write the manifest."""
     registry_hash, ontology_hash, sources_hash = hashes
     quads = graphs = 0
     for _, entry in in_id_order(entries):
         quads += entry.get("quads", 0)
         graphs += _graph_count(entry)
+        result.facts += entry["facts"]
+        result.claims += entry["claims"]
+    result.articles = len(entries)
     result.quads = quads + sum(counts.values()) + result.inferred
     result.graphs = graphs + len(counts) + (1 if result.inferred else 0)
     written = {
