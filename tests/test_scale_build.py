@@ -10,7 +10,9 @@ import os
 import pty
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from benchmarks.generate import generate
@@ -80,6 +82,10 @@ def test_the_same_store_when_few_registry_entries_are_kept_unpickled(
     ids = sorted(registry.entities)
     assert len(ids) > 3
     assert [registry.entities[i].id for i in ids + ids] == ids + ids
+    assert list(registry.entities._values) == ids[-3:]  # the last three asked for
+    registry.entities[ids[-3]]  # asked again: now the most recent, and kept longest
+    registry.entities[ids[0]]
+    assert list(registry.entities._values) == [ids[-1], ids[-3], ids[0]]
     newskg.build(corpus, full=True, workers=1)  # in this process, where KEPT is 3
     assert _store_quads(corpus) == before == _graph_file_quads(corpus)
 
@@ -389,3 +395,28 @@ def test_a_fresh_build_whose_reasoning_fails_leaves_the_previous_build(
 def test_a_stage_under_a_second_is_not_written_as_no_time() -> None:
     assert str(pipeline.Stage("optimize", 0.043, 38.0)) == "optimize: 0.04 s, peak 38 MB"
     assert str(pipeline.Stage("map", 12.345, 166.2, "3 processes")).startswith("map: 12.3 s, ")
+
+
+def _doubled(chunk: list[str]) -> list[str]:
+    return [item * 2 for item in chunk]
+
+
+def test_articles_are_handed_to_the_pool_a_window_at_a_time() -> None:
+    """The results come back in order, and the pool never holds more than the window's
+    chunks (Executor.map would submit all of them at once)."""
+    submitted: list[list[str]] = []
+
+    class Counting(ThreadPoolExecutor):
+        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+            submitted.append(args[0])
+            return super().submit(fn, *args, **kwargs)
+
+    items = [f"a{n}" for n in range(20)]
+    received: list[str] = []
+    with Counting(2) as pool:
+        for result in pipeline._in_order(pool, _doubled, items, 3, 2):
+            received.append(result)
+            taken_back = -(-len(received) // 3)  # chunks taken back so far
+            assert len(submitted) <= taken_back + 1
+    assert received == [item * 2 for item in items]
+    assert submitted == [items[n : n + 3] for n in range(0, 20, 3)]

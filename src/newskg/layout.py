@@ -122,6 +122,13 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes, read a block at a time (the registry is 6 MB at
+    10,000 articles: not to be held whole for its hash)."""
+    with path.open("rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
+
+
 @dataclass
 class RegistryInput:
     """The registry, read and checked: what each article is checked and mapped against."""
