@@ -86,6 +86,10 @@ def _entries(count: int) -> dict[str, Any]:
             "locals": {"x": "data/articles/a.yaml:3:5"},
             "stat": [n, n],
             "label": "Zoë",
+            "sources": {
+                f"data/articles/{'a-' if n % 2 else 'a'}{n}.yaml": f"s{n}",
+                f"data/articles/{'a-' if n % 2 else 'a'}{n}.txt": f"t{n}",
+            },
         }
         for n in range(count)
     }
@@ -112,6 +116,40 @@ def test_an_entry_table_is_the_mapping_a_dict_is(tmp_path: Path) -> None:
     with pytest.raises(KeyError):
         del table["a-3"]
     table.close()
+
+
+def _sources(entries: dict[str, Any]) -> list[tuple[str, str]]:
+    return sorted(p for e in entries.values() for p in e["sources"].items())
+
+
+def test_an_entry_table_keeps_its_entries_sources_in_path_order(tmp_path: Path) -> None:
+    """The build's metadata lists the sources in path order, which is not the ids'
+    (``a-1.txt`` sorts before ``a1.txt``, ``a-1`` after ``a``)."""
+    from newskg.manifest_entries import EntryTable
+
+    entries = _entries(6)
+    table = EntryTable(tmp_path / "entries.sqlite")
+    table.update(entries)
+    assert list(table.sources_in_path_order()) == _sources(entries)
+    changed = {**entries["a2"], "sources": {"data/articles/a2.yaml": "new"}}  # no text now
+    table["a2"] = entries["a2"] = changed
+    del table["a-3"], entries["a-3"]
+    assert list(table.sources_in_path_order()) == _sources(entries)
+    assert ("data/articles/a2.txt", "t2") not in _sources(entries)
+    table.close()
+
+
+@pytest.mark.parametrize("count", [0, 1, 5])
+def test_the_sources_hash_is_the_one_the_whole_json_gives(count: int) -> None:
+    """The build's sources' hash, made a piece at a time, is the one an earlier newskg
+    made of the whole JSON (the manifest keeps it: another would rewrite the metadata)."""
+    from newskg.layout import sha256
+    from newskg.pipeline import _sources_hash
+
+    sources = dict(_sources(_entries(count)))
+    assert _sources_hash(sorted(sources.items())) == sha256(
+        json.dumps(sorted(sources.items())).encode()
+    )
 
 
 @pytest.mark.parametrize("count", [0, 1, 5])

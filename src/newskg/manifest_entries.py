@@ -6,8 +6,10 @@ articles, held as dicts in the main process, that was 28 MB, and it grew with th
 corpus; a fresh build now puts each entry in an SQLite table in its staging folder as
 the article's outcome arrives, and reads them back in id order, one at a time, for
 what needs them all (the check of article-local ids, the build's sources, the
-manifest).  A build that is not fresh keeps them in a dict: it has read the previous
-manifest's anyway.
+manifest).  Each entry's sources (its two files' paths and hashes) also go into a table
+by path: the build's metadata lists every source in path order, and their 20,000 paths
+held in a dict were 6 MB more for the build at 10,000 articles than at 1,000.  A build
+that is not fresh keeps its entries in a dict: it has read the previous manifest's anyway.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class EntryTable(MutableMapping[str, Entry]):
             PRAGMA journal_mode = OFF;
             PRAGMA synchronous = OFF;
             CREATE TABLE entries (id TEXT PRIMARY KEY, entry TEXT NOT NULL) WITHOUT ROWID;
+            CREATE TABLE sources (path TEXT PRIMARY KEY, digest TEXT NOT NULL) WITHOUT ROWID;
             """
         )
 
@@ -45,7 +48,17 @@ class EntryTable(MutableMapping[str, Entry]):
 
     def __setitem__(self, key: str, entry: Entry) -> None:
         text = json.dumps(entry, sort_keys=True)
+        self._forget_sources(key)
         self._db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?)", (key, text))
+        sources = entry.get("sources", {}).items()
+        self._db.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?)", sources)
+
+    def _forget_sources(self, key: str) -> None:
+        """Remove the sources of the entry `key`, if there is one."""
+        row = self._db.execute("SELECT entry FROM entries WHERE id = ?", (key,)).fetchone()
+        if row is not None:
+            paths = [(path,) for path in json.loads(row[0]).get("sources", {})]
+            self._db.executemany("DELETE FROM sources WHERE path = ?", paths)
 
     def __getitem__(self, key: str) -> Entry:
         row = self._db.execute("SELECT entry FROM entries WHERE id = ?", (key,)).fetchone()
@@ -55,6 +68,7 @@ class EntryTable(MutableMapping[str, Entry]):
         return found
 
     def __delitem__(self, key: str) -> None:
+        self._forget_sources(key)
         if self._db.execute("DELETE FROM entries WHERE id = ?", (key,)).rowcount == 0:
             raise KeyError(key)
 
@@ -72,6 +86,10 @@ class EntryTable(MutableMapping[str, Entry]):
     def json_lines(self) -> Iterator[tuple[str, str]]:
         """Each article id and its entry as JSON with sorted keys, in id order."""
         yield from self._db.execute("SELECT id, entry FROM entries ORDER BY id")
+
+    def sources_in_path_order(self) -> Iterator[tuple[str, str]]:
+        """Every entry's sources, path and hash, in the order of the paths."""
+        yield from self._db.execute("SELECT path, digest FROM sources ORDER BY path")
 
 
 def in_id_order(entries: Mapping[str, Entry]) -> Iterator[tuple[str, Entry]]:

@@ -371,10 +371,13 @@ def _grouping_key(quad: Quad) -> tuple[str, str, bool]:
     return (quad.graph_name.value, quad.subject.value, quad.predicate != A)  # type: ignore[union-attr]
 
 
-def build_metadata_quads(mint: Minter, sources: dict[str, str]) -> Iterator[Quad]:
+def build_metadata_quads(
+    mint: Minter, sources: Callable[[], Iterable[tuple[str, str]]]
+) -> Iterator[Quad]:
     """What made this build: newskg's version and a hash of each source; no timestamps.
     Made as they are written (see pipeline._stage_graph): 80,000 statements at 10,000
-    articles."""
+    articles.  `sources` gives each source's path and hash in path order, each time it
+    is called (from a table on disk, in a fresh build)."""
     graph = mint.graph("build")
     build = mint.graph("build")
     yield Quad(build, A, iri(PROV, "Activity"), graph)
@@ -383,11 +386,10 @@ def build_metadata_quads(mint: Minter, sources: dict[str, str]) -> Iterator[Quad
     yield Quad(build, iri(PROV, "used"), NamedNode(ONTOLOGY_IRI), graph)
     # in the order of the paths, not sorted as quads: at 10,000 articles this graph has
     # 80,000 statements, and a build that changed one article writes it again
-    ordered = sorted(sources)
-    for path in ordered:
+    for path, _ in sources():
         yield Quad(build, iri(PROV, "used"), mint.source(path), graph)
-    for path in ordered:
-        yield from source_quads(mint, path, sources[path])[1:]
+    for path, digest in sources():
+        yield from source_quads(mint, path, digest)[1:]
 
 
 def source_quads(mint: Minter, path: str, digest: str) -> list[Quad]:

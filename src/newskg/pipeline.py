@@ -14,6 +14,7 @@ import dataclasses
 import functools
 import gc
 import hashlib
+import heapq
 import itertools
 import json
 import os
@@ -440,7 +441,7 @@ def _metadata_prefixes(mint: Minter, prefixes: dict[str, str]) -> dict[str, str]
     """The prefixes the build metadata's file declares: those its vocabulary uses."""
     from .mapping import build_metadata_quads
 
-    return used_prefixes(build_metadata_quads(mint, {REGISTRY_FILE: ""}), prefixes)
+    return used_prefixes(build_metadata_quads(mint, lambda: [(REGISTRY_FILE, "")]), prefixes)
 
 
 def _patch_metadata(
@@ -985,13 +986,23 @@ def _commit(
         sources = dict(registry.sources)
     elif manifest.get("registry_sources"):
         sources = dict(manifest["registry_sources"])
-    for _, entry in in_id_order(entries):
-        sources.update(entry["sources"])
-    sources_hash = sha256(json.dumps(sorted(sources.items())).encode())
+    if isinstance(entries, EntryTable):  # the articles' sources are in its table
+        registry_sources = sorted(sources.items())
+
+        def in_path_order() -> Iterable[tuple[str, str]]:
+            return heapq.merge(registry_sources, entries.sources_in_path_order())
+    else:
+        for _, entry in in_id_order(entries):
+            sources.update(entry["sources"])
+
+        def in_path_order() -> Iterable[tuple[str, str]]:
+            return sorted(sources.items())
+
+    sources_hash = _sources_hash(in_path_order())
     delta: tuple[list[Quad], list[Quad]] | None = None
     before: dict[str, str] = {}
     if fresh or not manifest.get("sources"):
-        staged.append(_stage_metadata(mint, sources, staging, prefixes))
+        staged.append(_stage_metadata(mint, in_path_order, staging, prefixes))
     elif manifest.get("sources") != sources_hash:  # only the sources that changed
         before = dict(manifest.get("registry_sources", {}))
         for entry in previous.values():
@@ -1046,7 +1057,7 @@ def _commit(
                 store.extend(delta[1])
                 known = mint.graph("build").value in counts
                 if not known or not _patch_metadata(folder, mint, before, sources, prefixes):
-                    metadata = _stage_metadata(mint, sources, staging, prefixes)
+                    metadata = _stage_metadata(mint, in_path_order, staging, prefixes)
                     os.replace(metadata.trig, graphs / "build.trig")
                     counts[metadata.graph.value] = metadata.statements
             for _, graph, quads in own:
@@ -1148,8 +1159,21 @@ def _stage_graph(
     return dataclasses.replace(staged, statements=statements)
 
 
+def _sources_hash(sources: Iterable[tuple[str, str]]) -> str:
+    """The hash of the JSON of ``[[path, hash], ...]`` in path order, made a piece at a
+    time (as _premises is)."""
+    digest = hashlib.sha256(b"[")
+    for number, source in enumerate(sources):
+        digest.update(((", " if number else "") + json.dumps(list(source))).encode())
+    digest.update(b"]")
+    return digest.hexdigest()
+
+
 def _stage_metadata(
-    mint: Minter, sources: dict[str, str], staging: Path, prefixes: dict[str, str]
+    mint: Minter,
+    sources: Callable[[], Iterable[tuple[str, str]]],
+    staging: Path,
+    prefixes: dict[str, str],
 ) -> StagedGraph:
     """The build metadata's graph (see _stage_graph), with the prefixes its file declares."""
     quads = _mapping().build_metadata_quads(mint, sources)
