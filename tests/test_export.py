@@ -5,10 +5,13 @@ atomically."""
 
 from __future__ import annotations
 
+import gzip
 import os
 import shutil
+import stat
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -116,3 +119,26 @@ def test_one_article_is_still_sorted_as_its_graph_file(corpus: Path, tmp_path: P
     export(str(out), root=corpus, article=article)
     lines = out.read_text(encoding="utf-8").splitlines()
     assert lines and all(f"/{article}" in line.rsplit(" <", 1)[-1] for line in lines)
+
+
+def test_output_to_a_device_or_a_pipe_is_written_in_place(tmp_path: Path) -> None:
+    """`-o /dev/null` or a named pipe is written to, not renamed over: as root, the
+    rename had replaced /dev/null with a regular file."""
+    from newskg.formats import atomic_output
+
+    before = os.stat(os.devnull)
+    with atomic_output(os.devnull) as stream:
+        stream.write(b"nothing")
+    after = os.stat(os.devnull)
+    assert stat.S_ISCHR(after.st_mode) and after.st_ino == before.st_ino
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+    reader.start()
+    with atomic_output(pipe, compress=True) as stream:
+        stream.write("Zoë".encode())
+    reader.join(10)
+    assert gzip.decompress(received[0]).decode() == "Zoë"
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]  # no temporary left

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -95,30 +96,47 @@ def atomic_output(path: str | Path, *, compress: bool = False) -> Iterator[IO[by
     """A binary stream whose content replaces `path` only when the block succeeds.
 
     Written to a temporary file beside the target and renamed, so that a failed run
-    never leaves a half-written file.  ``-`` streams to standard output.
+    never leaves a half-written file.  ``-`` streams to standard output; a target that
+    exists and is not a regular file (/dev/null, /dev/stdout, a named pipe) is written
+    in place: renamed over, it would be replaced by a file (as root, /dev/null was).
     """
     if str(path) == "-":
-        stream: IO[bytes] = sys.stdout.buffer
-        if compress:
-            with gzip.GzipFile(fileobj=stream, mode="wb", mtime=0, filename="") as zipped:
-                yield zipped  # type: ignore[misc]
-        else:
+        with _compressed(sys.stdout.buffer, compress) as stream:
             yield stream
-        stream.flush()
+        sys.stdout.buffer.flush()
         return
     target = Path(path)
+    if _special(target):
+        with target.open("wb") as raw, _compressed(raw, compress) as stream:
+            yield stream
+        return
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
-        with os.fdopen(handle, "wb") as raw:
-            if compress:
-                with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as zipped:
-                    yield zipped  # type: ignore[misc]
-            else:
-                yield raw
+        with os.fdopen(handle, "wb") as raw, _compressed(raw, compress) as stream:
+            yield stream
         os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+def _special(target: Path) -> bool:
+    """Whether `target` exists and is neither a regular file nor a folder."""
+    try:
+        mode = target.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+@contextlib.contextmanager
+def _compressed(raw: IO[bytes], compress: bool) -> Iterator[IO[bytes]]:
+    """`raw`, or a gzip stream into it (without a time or name: the same bytes each run)."""
+    if not compress:
+        yield raw
+        return
+    with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as zipped:
+        yield zipped  # type: ignore[misc]
