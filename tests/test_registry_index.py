@@ -5,6 +5,7 @@ to report, and go in place only with a build that succeeded."""
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -12,12 +13,13 @@ from benchmarks.generate import generate
 
 import newskg
 from newskg import pipeline, registry_index
-from newskg.errors import DataErrors
+from newskg.errors import EXIT_STORE, DataErrors, StoreError
 from newskg.project import load_registry
 from newskg.registry_index import RegistryIndex, index_registry, open_index
 from newskg.vocab import Minter
 
 from .conftest import write
+from .helpers import run_cli
 
 REGISTRY = "data/entities.yaml"
 
@@ -228,3 +230,35 @@ def test_a_registry_the_index_reader_leaves_alone_is_indexed_from_the_whole_read
     registry = pipeline.cached_registry(project, [])
     assert isinstance(registry.entities, RegistryIndex)
     assert registry.entities["sam-altman"].label == "Sam Altman"
+
+
+def _damage_table(index: Path, table: str) -> None:
+    """Overwrite the root page of one table of an SQLite file with bytes SQLite refuses."""
+    connection = sqlite3.connect(index)
+    (page,) = connection.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,))
+    (size,) = connection.execute("PRAGMA page_size").fetchone()
+    connection.close()
+    with index.open("r+b") as stream:
+        stream.seek((page[0] - 1) * size)
+        stream.write(b"\xff" * size)
+
+
+def test_a_damaged_index_is_a_clear_error_until_a_full_build(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An index whose label still matches but whose entries SQLite cannot read: the
+    commands that read it say so, and how to get out (`build --full`), with no
+    traceback."""
+    newskg.build(project)
+    _damage_table(project / "build" / pipeline.REGISTRY_INDEX, "entries")
+    sheet = next((project / "data" / "articles").glob("*.yaml"))
+    sheet.write_text(sheet.read_text(encoding="utf-8") + "# changed\n", encoding="utf-8")
+    capsys.readouterr()
+    assert run_cli("build", "--project", str(project)) == EXIT_STORE
+    error = capsys.readouterr().err
+    assert "the registry's index cannot be read" in error and "build --full" in error
+    assert "Traceback" not in error
+    with pytest.raises(StoreError, match="malformed"):
+        pipeline.cached_registry(project, []).entities["elon-musk"]
+    assert run_cli("build", "--project", str(project), "--full") == 0
+    assert pipeline.cached_registry(project, []).entities["elon-musk"].label == "Elon Musk"

@@ -44,7 +44,7 @@ from yaml.events import (
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import __version__
-from .errors import Location, Problem
+from .errors import Location, Problem, StoreError
 from .vocab import ENTITY_CATEGORY
 from .yamlio import MAX_BYTES, STR_TAG, build_value
 
@@ -115,14 +115,30 @@ class RegistryIndex(Mapping[str, "Entity"]):  # the models load only when needed
             self._connection.close()
         self._connection = None
 
+    def _rows(self, sql: str, parameters: tuple[Any, ...] = ()) -> Iterator[Any]:
+        """The rows of a query of the index.  A file that SQLite cannot read (damaged on
+        disk, say, under a label that still matches) is a StoreError that says how to
+        write it again, not SQLite's traceback."""
+        try:
+            yield from self._db().execute(sql, parameters)
+        except sqlite3.Error as error:
+            raise StoreError(
+                f"{self.path}: the registry's index cannot be read ({error})",
+                "`newskg build --full` writes it again from data/entities.yaml",
+            ) from None
+
+    def _row(self, sql: str, parameters: tuple[Any, ...] = ()) -> Any:
+        """The first row of a query of the index, or None."""
+        return next(self._rows(sql, parameters), None)
+
     def meta(self, key: str) -> str | None:
-        row = self._db().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        row = self._row("SELECT value FROM meta WHERE key = ?", (key,))
         return None if row is None else str(row[0])
 
     def __getitem__(self, key: str) -> Entity:
         found = self._values.pop(key, None)  # put back last: the most recently asked for
         if found is None:
-            row = self._db().execute("SELECT entity FROM entries WHERE id = ?", (key,)).fetchone()
+            row = self._row("SELECT entity FROM entries WHERE id = ?", (key,))
             if row is None:
                 raise KeyError(key)
             found = pickle.loads(row[0])  # our own file, in build/
@@ -136,19 +152,18 @@ class RegistryIndex(Mapping[str, "Entity"]):  # the models load only when needed
             return True
         if not isinstance(key, str):
             return False
-        found = self._db().execute("SELECT 1 FROM entries WHERE id = ?", (key,)).fetchone()
-        return found is not None
+        return self._row("SELECT 1 FROM entries WHERE id = ?", (key,)) is not None
 
     def __iter__(self) -> Iterator[str]:
-        for (entity_id,) in self._db().execute("SELECT id FROM entries ORDER BY id"):
+        for (entity_id,) in self._rows("SELECT id FROM entries ORDER BY id"):
             yield entity_id
 
     def __len__(self) -> int:
-        return int(self._db().execute("SELECT count(*) FROM entries").fetchone()[0])
+        return int(self._row("SELECT count(*) FROM entries")[0])
 
     def in_iri_order(self) -> Iterator[Entity]:
         """Every entry, in the order of their IRIs, unpickled one at a time."""
-        rows = self._db().execute("SELECT entity FROM entries ORDER BY sort_key")
+        rows = self._rows("SELECT entity FROM entries ORDER BY sort_key")
         for (blob,) in rows:
             yield pickle.loads(blob)  # our own file, in build/
 
@@ -179,7 +194,7 @@ class _Column(Mapping[str, Any]):
 
     def __getitem__(self, key: str) -> Any:
         query = f"SELECT {self._column} FROM entries WHERE id = ?"  # a column of ours
-        row = self._index._db().execute(query, (key,)).fetchone()
+        row = self._index._row(query, (key,))
         if row is None:
             raise KeyError(key)
         return self._convert(row[0])
@@ -208,7 +223,7 @@ def open_index(path: Path, file_digest: str) -> RegistryIndex | None:
             and index.meta("newskg") == __version__
             and index.file_digest == file_digest
         )
-    except sqlite3.Error:
+    except StoreError:  # not an index SQLite can read: written again
         same = False
     if not same:
         index.close()
