@@ -142,3 +142,19 @@ def test_output_to_a_device_or_a_pipe_is_written_in_place(tmp_path: Path) -> Non
     assert gzip.decompress(received[0]).decode() == "Zoë"
     assert stat.S_ISFIFO(pipe.stat().st_mode)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]  # no temporary left
+
+
+def test_output_to_dev_stdout_redirected_to_a_file(tmp_path: Path) -> None:
+    """/dev/stdout is a link to the descriptor's file, a regular file when redirected:
+    it is written through, not renamed over (the link would have been replaced)."""
+    was_link = os.path.islink("/dev/stdout")
+    code = (
+        "from newskg.formats import atomic_output\n"
+        "with atomic_output('/dev/stdout') as stream:\n"
+        "    stream.write('Zoë\\n'.encode())\n"
+    )
+    redirected = tmp_path / "out.txt"
+    with redirected.open("wb") as stream:
+        subprocess.run([sys.executable, "-c", code], stdout=stream, check=True)
+    assert redirected.read_text(encoding="utf-8") == "Zoë\n"
+    assert os.path.islink("/dev/stdout") == was_link

@@ -169,3 +169,16 @@ def test_the_premises_hash_is_the_one_the_whole_json_gives(tmp_path: Path, count
     assert _premises(entries, "reg", "ont") == _premises(table, "reg", "ont")
     assert _premises(entries, "reg", "ont") == sha256(whole.encode())
     table.close()
+
+
+def test_the_build_metadata_from_a_dict_or_from_sources_in_path_order() -> None:
+    """build_metadata_quads takes the sources by path, as it did, or from a callable
+    that gives them in path order (a fresh build's table): the same statements."""
+    from newskg.mapping import build_metadata_quads
+    from newskg.vocab import Minter
+
+    sources = dict(_sources(_entries(5)))
+    mint = Minter("https://example.org/newskg/")
+    from_dict = list(build_metadata_quads(mint, sources))
+    assert from_dict == list(build_metadata_quads(mint, lambda: sorted(sources.items())))
+    assert len(from_dict) == 4 + 4 * len(sources)

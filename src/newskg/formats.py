@@ -99,6 +99,7 @@ def atomic_output(path: str | Path, *, compress: bool = False) -> Iterator[IO[by
     never leaves a half-written file.  ``-`` streams to standard output; a target that
     exists and is not a regular file (/dev/null, /dev/stdout, a named pipe) is written
     in place: renamed over, it would be replaced by a file (as root, /dev/null was).
+    In place, a failure leaves what was written so far, as with ``-``.
     """
     if str(path) == "-":
         with _compressed(sys.stdout.buffer, compress) as stream:
@@ -124,10 +125,15 @@ def atomic_output(path: str | Path, *, compress: bool = False) -> Iterator[IO[by
 
 
 def _special(target: Path) -> bool:
-    """Whether `target` exists and is neither a regular file nor a folder."""
+    """Whether `target` is written in place: a name in /dev or /proc (/dev/stdout and
+    /dev/fd/1 are links to whatever the descriptor is open on, a regular file when the
+    output is redirected, and a rename would replace the link), or a file that exists
+    and is neither a regular file nor a folder (a device, a named pipe)."""
+    if Path(os.path.abspath(target)).parts[1:2] in (("dev",), ("proc",)):
+        return True
     try:
         mode = target.stat().st_mode
-    except (FileNotFoundError, NotADirectoryError):
+    except OSError:  # absent, or not to be looked at (a loop of links): renamed over
         return False
     return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 

@@ -12,7 +12,7 @@ go is the heart of the model:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
@@ -372,12 +372,15 @@ def _grouping_key(quad: Quad) -> tuple[str, str, bool]:
 
 
 def build_metadata_quads(
-    mint: Minter, sources: Callable[[], Iterable[tuple[str, str]]]
+    mint: Minter, sources: Mapping[str, str] | Callable[[], Iterable[tuple[str, str]]]
 ) -> Iterator[Quad]:
     """What made this build: newskg's version and a hash of each source; no timestamps.
     Made as they are written (see pipeline._stage_graph): 80,000 statements at 10,000
-    articles.  `sources` gives each source's path and hash in path order, each time it
-    is called (from a table on disk, in a fresh build)."""
+    articles.  `sources` is each source's hash by path, or gives each source's path and
+    hash in path order each time it is called (from a table on disk, in a fresh build)."""
+    if isinstance(sources, Mapping):
+        by_path = sources
+        sources = lambda: sorted(by_path.items())  # noqa: E731
     graph = mint.graph("build")
     build = mint.graph("build")
     yield Quad(build, A, iri(PROV, "Activity"), graph)

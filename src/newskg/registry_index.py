@@ -16,6 +16,7 @@ whole, as before, and reports every problem with its position.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import itertools
@@ -23,7 +24,7 @@ import json
 import os
 import pickle
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -115,13 +116,13 @@ class RegistryIndex(Mapping[str, "Entity"]):  # the models load only when needed
             self._connection.close()
         self._connection = None
 
-    def _rows(self, sql: str, parameters: tuple[Any, ...] = ()) -> Iterator[Any]:
+    def _rows(self, sql: str, parameters: tuple[Any, ...] = ()) -> Generator[Any, None, None]:
         """The rows of a query of the index.  A file that SQLite cannot read (damaged on
         disk, say, under a label that still matches) is a StoreError that says how to
         write it again, not SQLite's traceback."""
         try:
             yield from self._db().execute(sql, parameters)
-        except sqlite3.Error as error:
+        except sqlite3.DatabaseError as error:
             raise StoreError(
                 f"{self.path}: the registry's index cannot be read ({error})",
                 "`newskg build --full` writes it again from data/entities.yaml",
@@ -129,7 +130,8 @@ class RegistryIndex(Mapping[str, "Entity"]):  # the models load only when needed
 
     def _row(self, sql: str, parameters: tuple[Any, ...] = ()) -> Any:
         """The first row of a query of the index, or None."""
-        return next(self._rows(sql, parameters), None)
+        with contextlib.closing(self._rows(sql, parameters)) as rows:
+            return next(rows, None)
 
     def meta(self, key: str) -> str | None:
         row = self._row("SELECT value FROM meta WHERE key = ?", (key,))
