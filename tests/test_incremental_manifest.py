@@ -139,12 +139,18 @@ def test_an_entry_table_keeps_its_entries_sources_in_path_order(tmp_path: Path) 
     table.close()
 
 
+@pytest.mark.parametrize("chunk", [2, 2_000])
 @pytest.mark.parametrize("count", [0, 1, 5])
-def test_the_sources_hash_is_the_one_the_whole_json_gives(count: int) -> None:
+def test_the_sources_hash_is_the_one_the_whole_json_gives(
+    count: int, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The build's sources' hash, made a piece at a time, is the one an earlier newskg
     made of the whole JSON (the manifest keeps it: another would rewrite the metadata)."""
+    from newskg import pipeline
     from newskg.layout import sha256
     from newskg.pipeline import _sources_hash
+
+    monkeypatch.setattr(pipeline, "JSON_CHUNK", chunk)
 
     sources = dict(_sources(_entries(count)))
     assert _sources_hash(sorted(sources.items())) == sha256(
@@ -152,13 +158,19 @@ def test_the_sources_hash_is_the_one_the_whole_json_gives(count: int) -> None:
     )
 
 
+@pytest.mark.parametrize("chunk", [2, 2_000])
 @pytest.mark.parametrize("count", [0, 1, 5])
-def test_the_premises_hash_is_the_one_the_whole_json_gives(tmp_path: Path, count: int) -> None:
+def test_the_premises_hash_is_the_one_the_whole_json_gives(
+    tmp_path: Path, count: int, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The reasoning premises' hash is now made a piece at a time: it must stay the hash
     of the JSON an earlier newskg made whole, or every kept inferred graph goes stale."""
+    from newskg import pipeline
     from newskg.layout import sha256
     from newskg.manifest_entries import EntryTable
     from newskg.pipeline import _premises
+
+    monkeypatch.setattr(pipeline, "JSON_CHUNK", chunk)
 
     entries = _entries(count)
     table = EntryTable(tmp_path / "entries.sqlite")

@@ -1161,12 +1161,8 @@ def _stage_graph(
 
 def _sources_hash(sources: Iterable[tuple[str, str]]) -> str:
     """The hash of the JSON of ``[[path, hash], ...]`` in path order, made a piece at a
-    time (as _premises is)."""
-    digest = hashlib.sha256(b"[")
-    for number, source in enumerate(sources):
-        digest.update(((", " if number else "") + json.dumps(list(source))).encode())
-    digest.update(b"]")
-    return digest.hexdigest()
+    time (see _json_list_hash)."""
+    return _json_list_hash(sources, "[", "]")
 
 
 def _stage_metadata(
@@ -1211,11 +1207,26 @@ def _premises(entries: Mapping[str, Any], registry_hash: str, ontology_hash: str
 
     The JSON of ``[[[id, files, registry], ...], registry_hash, ontology_hash]``,
     hashed a piece at a time rather than made whole (as earlier newskg made it)."""
-    digest = hashlib.sha256(b"[[")
-    for number, (article_id, entry) in enumerate(in_id_order(entries)):
-        row = json.dumps([article_id, entry["files"], entry["registry"]])
-        digest.update(((", " if number else "") + row).encode())
-    digest.update(f"], {json.dumps(registry_hash)}, {json.dumps(ontology_hash)}]".encode())
+    rows = ([a, e["files"], e["registry"]] for a, e in in_id_order(entries))
+    tail = f"], {json.dumps(registry_hash)}, {json.dumps(ontology_hash)}]"
+    return _json_list_hash(rows, "[[", tail)
+
+
+JSON_CHUNK = 2_000
+"""Rows encoded at a time by _json_list_hash."""
+
+
+def _json_list_hash(rows: Iterable[Any], head: str, tail: str) -> str:
+    """The SHA-256 of `head`, the JSON of `rows` as a list without its brackets, and
+    `tail`: what hashing the whole JSON text gives, without making it, in one call of
+    json's C encoder per JSON_CHUNK rows (one call per row took 0.2 s of a build after
+    one change at 10,000 articles)."""
+    digest = hashlib.sha256(head.encode())
+    pending, separator = iter(rows), ""
+    while chunk := list(itertools.islice(pending, JSON_CHUNK)):
+        digest.update((separator + json.dumps(chunk)[1:-1]).encode())
+        separator = ", "
+    digest.update(tail.encode())
     return digest.hexdigest()
 
 
