@@ -16,7 +16,6 @@ whole, as before, and reports every problem with its position.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import itertools
@@ -24,7 +23,7 @@ import json
 import os
 import pickle
 import sqlite3
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -116,22 +115,28 @@ class RegistryIndex(Mapping[str, "Entity"]):  # the models load only when needed
             self._connection.close()
         self._connection = None
 
-    def _rows(self, sql: str, parameters: tuple[Any, ...] = ()) -> Generator[Any, None, None]:
-        """The rows of a query of the index.  A file that SQLite cannot read (damaged on
-        disk, say, under a label that still matches) is a StoreError that says how to
-        write it again, not SQLite's traceback."""
+    def _rows(self, sql: str, parameters: tuple[Any, ...] = ()) -> Iterator[Any]:
+        """The rows of a query of the index (see _unreadable)."""
         try:
             yield from self._db().execute(sql, parameters)
         except sqlite3.DatabaseError as error:
-            raise StoreError(
-                f"{self.path}: the registry's index cannot be read ({error})",
-                "`newskg build --full` writes it again from data/entities.yaml",
-            ) from None
+            raise self._unreadable(error) from None
 
     def _row(self, sql: str, parameters: tuple[Any, ...] = ()) -> Any:
-        """The first row of a query of the index, or None."""
-        with contextlib.closing(self._rows(sql, parameters)) as rows:
-            return next(rows, None)
+        """The first row of a query of the index, or None: a plain call, not a generator,
+        since a worker asks for a registry entry about ten times per article."""
+        try:
+            return self._db().execute(sql, parameters).fetchone()
+        except sqlite3.DatabaseError as error:
+            raise self._unreadable(error) from None
+
+    def _unreadable(self, error: sqlite3.DatabaseError) -> StoreError:
+        """A file that SQLite cannot read (damaged on disk, say, under a label that
+        still matches): an error that says how to write it again, not a traceback."""
+        return StoreError(
+            f"{self.path}: the registry's index cannot be read ({error})",
+            "`newskg build --full` writes it again from data/entities.yaml",
+        )
 
     def meta(self, key: str) -> str | None:
         row = self._row("SELECT value FROM meta WHERE key = ?", (key,))
