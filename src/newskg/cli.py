@@ -53,7 +53,10 @@ def _fail(error: NewsKGError) -> NoReturn:
     "-q",
     "--quiet",
     is_flag=True,
-    help="No progress bars (they show only when stderr is a terminal anyway).",
+    help=(
+        "No progress bars (they show only when stderr is a terminal anyway), and no "
+        "notice when a build waits for another one of the same project."
+    ),
 )
 def cli(quiet: bool) -> None:
     """newskg: build a knowledge graph from news articles, and export it as RDF."""

@@ -55,7 +55,7 @@ from .layout import (
     relative,
     sha256,
 )
-from .progress import progress
+from .progress import notice, progress
 from .resources import ontology_path
 from .vocab import ONTOLOGY_IRI, Minter, used_prefixes, used_prefixes_in
 
@@ -615,7 +615,6 @@ def _cyclic_gc_paused(function: Callable[P, T]) -> Callable[P, T]:
     return paused
 
 
-@_cyclic_gc_paused
 def build(
     root: Path | None = None,
     *,
@@ -624,6 +623,32 @@ def build(
     reason_timeout: float = 600.0,
     workers: int | None = None,
     optimize: bool | None = None,
+) -> BuildResult:
+    """Bring build/ in step with data/ (see :func:`_build`), one build of a project at a
+    time: a build that finds another one running waits for it (see newskg.locking)."""
+    from .locking import project_lock
+
+    root = find_root(root)
+    with project_lock(root, lambda: notice(f"waiting for another build of {root} to finish")):
+        return _build(
+            root,
+            full=full,
+            reason=reason,
+            reason_timeout=reason_timeout,
+            workers=workers,
+            optimize=optimize,
+        )
+
+
+@_cyclic_gc_paused
+def _build(
+    root: Path,
+    *,
+    full: bool,
+    reason: bool,
+    reason_timeout: float,
+    workers: int | None,
+    optimize: bool | None,
 ) -> BuildResult:
     """Bring build/ in step with data/: map changed articles, update the store.
 
@@ -637,7 +662,6 @@ def build(
     the store afterwards (see :func:`optimize_store`); left at None, compact it when the
     build mapped BULK_THRESHOLD articles or more.  A fresh store is compacted before it
     goes in place; an existing one in place, after the commit."""
-    root = find_root(root)
     folder = BuildDir(root)
     manifest = folder.read_manifest_head()  # build/'s: nothing of data/ is read before
     may_compare = (  # with the last build: the files' stats are kept for that

@@ -29,6 +29,13 @@ def enabled() -> bool:
     return not QUIET and sys.stderr.isatty()
 
 
+def notice(line: str) -> None:
+    """One line on stderr that the user should see even without a terminal (a build
+    waiting for another), unless ``--quiet`` was given."""
+    if not QUIET:
+        print(f"newskg: {line}", file=sys.stderr, flush=True)
+
+
 def _uncounted(n: int = 1, label: str | None = None) -> None:
     """Counts nothing: the bar is off."""
 
