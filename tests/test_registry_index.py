@@ -76,6 +76,9 @@ def _assert_same(index: RegistryIndex, root: Path) -> None:
     mint = Minter("https://example.org/")
     as_written = [str(mint.entity(e.id, e.type)) for e in index.in_iri_order()]
     assert as_written == sorted(as_written)  # as N-Triples writes and sorted_quads sorts
+    for entity in whole.entities.values():  # the IRI without the entry unpickled
+        assert index.iri(entity.id, mint.base) == mint.entity(entity.id, entity.type)
+    assert index.iri("not-an-entry", mint.base) is None
 
 
 def test_the_index_holds_what_reading_the_whole_file_gives(project: Path, tmp_path: Path) -> None:
@@ -262,3 +265,32 @@ def test_a_damaged_index_is_a_clear_error_until_a_full_build(
         pipeline.cached_registry(project, []).entities["elon-musk"]
     assert run_cli("build", "--project", str(project), "--full") == 0
     assert pipeline.cached_registry(project, []).entities["elon-musk"].label == "Elon Musk"
+
+
+def test_a_query_resolves_ids_from_the_index_as_from_the_store(project: Path) -> None:
+    """A query's registry ids come from the build's index (no child process); the
+    store still answers for article ids, and for every id when the index is gone or
+    damaged: the IRIs are the same each way."""
+    from newskg.querying import _id_in_store, open_context
+
+    newskg.build(project)
+    folder = project / "build"
+    article = next((project / "data" / "articles").glob("*.yaml")).stem
+    ids = [*pipeline.cached_registry(project, []).entities, article, "no-such-id"]
+
+    def resolved(indexed: bool) -> dict[str, str | None]:
+        context = open_context(project)
+        assert context.base_iri is not None
+        assert (context._from_index("elon-musk") is not None) == indexed
+        assert context._from_index(article) is None  # an article: the store says
+        found = {i: context.resolve_id(i) for i in ids}
+        in_store = {i: _id_in_store(str(folder / "store"), context.base_iri, i) for i in ids}
+        assert {i: None if n is None else n.value for i, n in found.items()} == in_store
+        return in_store
+
+    from_index = resolved(indexed=True)
+    assert from_index["elon-musk"] and from_index[article] and not from_index["no-such-id"]
+    _damage_table(folder / pipeline.REGISTRY_INDEX, "entries")
+    assert resolved(indexed=False) == from_index
+    (folder / pipeline.REGISTRY_INDEX).unlink()
+    assert resolved(indexed=False) == from_index

@@ -77,7 +77,7 @@ class QueryContext:
         """
         if value not in self.ids and self.root is not None and self.base_iri is not None:
             if self._store() is not None:
-                found = self._from_store(value)
+                found = self._from_index(value) or self._from_store(value)
                 if found is not None:
                     self.ids[value] = found
             elif not self._registry_loaded:
@@ -93,6 +93,28 @@ class QueryContext:
 
         path = BuildDir(self.root).path / "store"
         return path if path.is_dir() else None
+
+    def _from_index(self, value: str) -> NamedNode | None:
+        """A registry id's IRI from the registry index that the build of the project's
+        store left beside it (see newskg.registry_index), without a child process:
+        asking the store took a child of its own, 0.05 s of a query about one entity at
+        10,000 articles.  None for anything else (an article id, an index that is not
+        there or cannot be read): the store is asked then."""
+        from .pipeline import REGISTRY_INDEX, BuildDir
+        from .registry_index import RegistryIndex
+
+        assert self.root is not None and self.base_iri is not None
+        folder = BuildDir(self.root).path
+        path = folder / REGISTRY_INDEX
+        if self._store() != folder / "store" or not path.is_file():
+            return None
+        index = RegistryIndex(path)
+        try:
+            return index.iri(value, self.base_iri)
+        except StoreError:  # damaged: the store says what the id is
+            return None
+        finally:
+            index.close()
 
     def _from_store(self, value: str) -> NamedNode | None:
         """The id as the registry graph gives it, else as an article that has a graph.
