@@ -468,7 +468,7 @@ def test_shipped_data_builds(project: Path, capsys: pytest.CaptureFixture[str]) 
     code, out, err = run_build(project, capsys)
     assert (code, err) == (0, "")
     assert out.startswith("built 1 article(s)")
-    assert (project / "build" / "manifest.json").is_file()
+    assert (project / "build" / "manifest.sqlite").is_file()
 
 
 def test_one_bad_fact_does_not_hide_the_problems_of_the_others(

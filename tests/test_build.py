@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import json
 import os
 import shutil
 import subprocess
@@ -17,6 +16,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from newskg import __version__, build, export
 from newskg.formats import SYNTAXES
+from newskg.pipeline import BuildDir
 
 from .conftest import FIRST_ARTICLE, REPO
 from .helpers import diff, graph_of, read_quads, run_cli
@@ -350,18 +350,29 @@ def test_graphs_added_beside_the_loader_are_what_the_graph_files_hold(project: P
     assert "American technology company, an investor." in described
 
 
-def test_a_manifest_cut_short_makes_the_next_build_a_fresh_one(project: Path) -> None:
-    """A fresh build reads the manifest's first line only: one whose articles cannot be
-    read must not pass for a build with no articles."""
+@pytest.mark.parametrize("damage", ["cut short", "not SQLite", "an earlier newskg's JSON"])
+def test_a_manifest_it_cannot_read_makes_the_next_build_a_fresh_one(
+    project: Path, damage: str
+) -> None:
+    """A manifest cut short, garbage, or the JSON an earlier newskg wrote in its place
+    must not pass for a build with no articles: the next build maps every article."""
     add_second_article(project)
     build(project)
-    manifest = project / "build" / "manifest.json"
-    manifest.write_text(manifest.read_text(encoding="utf-8").split("\n")[0], encoding="utf-8")
+    manifest = project / "build" / "manifest.sqlite"
+    old = project / "build" / "manifest.json"
+    if damage == "cut short":
+        manifest.write_bytes(manifest.read_bytes()[:2048])
+    elif damage == "not SQLite":
+        manifest.write_bytes(b"{}\n")
+    else:
+        manifest.unlink()
+        old.write_text('{"newskg": "0.1.0", "articles": {}}\n', encoding="utf-8")
     result = build(project)
     assert sorted(result.built) == sorted(
         p.stem for p in (project / "data" / "articles").glob("*.yaml")
     )
-    assert json.loads(manifest.read_text(encoding="utf-8"))["articles"].keys() == set(result.built)
+    assert set(BuildDir(project).read_manifest()["articles"]) == set(result.built)
+    assert not old.exists()
     assert_store_holds_the_graph_files(project)
 
 
@@ -380,20 +391,9 @@ def test_the_base_iri_is_the_projects_to_choose(project: Path, tmp_path: Path) -
     assert run_cli("build", "--project", str(project)) == 1
 
 
-@pytest.mark.parametrize("manifest", ["as written", "lists, as an earlier newskg wrote"])
-def test_a_registry_change_remaps_only_the_articles_that_use_the_entry(
-    project: Path, manifest: str
-) -> None:
+def test_a_registry_change_remaps_only_the_articles_that_use_the_entry(project: Path) -> None:
     add_second_article(project)
     build(project)
-    if manifest != "as written":  # the ids of an entry as lists, not one string
-        path = project / "build" / "manifest.json"
-        data = json.loads(path.read_text(encoding="utf-8"))
-        for entry in data["articles"].values():
-            assert isinstance(entry["refs"], str) and " " in entry["refs"]
-            entry["refs"] = entry["refs"].split()
-            entry["claim_graphs"] = entry["claim_graphs"].split()
-        path.write_text(json.dumps(data), encoding="utf-8")
     registry = project / "data" / "entities.yaml"
     text = registry.read_text(encoding="utf-8")
     registry.write_text(
@@ -443,7 +443,7 @@ def test_a_full_rebuild_of_unchanged_data_leaves_a_manifest(project: Path) -> No
     or the next build maps everything again."""
     build(project)
     build(project, full=True)
-    assert (project / "build" / "manifest.json").is_file()
+    assert (project / "build" / "manifest.sqlite").is_file()
     assert build(project).built == []
 
 

@@ -89,7 +89,7 @@ def test_a_build_waits_while_another_holds_the_project(project: Path) -> None:
             assert not (project / "build").exists()
             lock.close()
             assert second.wait(timeout=DEADLINE) == 0
-    assert (project / "build" / "manifest.json").is_file()
+    assert (project / "build" / "manifest.sqlite").is_file()
 
 
 def test_quiet_waits_without_a_word(project: Path) -> None:

@@ -1,86 +1,119 @@
-"""The manifest written after an incremental build: the lines it keeps from the file it
-read must give the bytes that encoding every entry again gives."""
+"""The build's manifest on disk (newskg.manifest_entries): an SQLite table of entries by
+article id, with the columns a build reads of every article, and the manifest's head."""
 
 from __future__ import annotations
 
 import json
+import pickle
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from newskg.manifest_entries import COLUMNS, EntryTable
 from newskg.pipeline import BuildDir
 
 
-def _manifest(articles: dict[str, Any]) -> dict[str, Any]:
-    return {"newskg": "0", "base_iri": "https://example.org/", "articles": articles}
+def _put_in_place(folder: BuildDir, head: dict[str, Any], entries: dict[str, Any]) -> None:
+    folder.path.mkdir(parents=True, exist_ok=True)
+    table = EntryTable(folder.path / "staged.sqlite", create=True)
+    table.update(entries)
+    folder.write_manifest(head, table)
 
 
-def _written_fresh(root: Path, manifest: dict[str, Any]) -> bytes:
-    folder = BuildDir(root)
-    folder.path.mkdir(parents=True)
-    folder.write_manifest(manifest)
-    return folder.manifest_path.read_bytes()
+HEAD = {"newskg": "0", "base_iri": "https://example.org/", "own_quads": {"g": 3}}
 
 
 @pytest.mark.parametrize(
     "change",
-    ["one entry", "first and last entries", "an article added", "an article gone", "all gone"],
+    ["one entry", "first and last stats", "an article added", "an article gone", "all gone"],
 )
-def test_kept_lines_give_the_bytes_of_a_fresh_write(tmp_path: Path, change: str) -> None:
-    entries = {f"a{n:02}": {"files": str(n), "graphs": [f"g{n}"], "stat": [n, n]} for n in range(5)}
-    folder = BuildDir(tmp_path / "incremental")
-    folder.path.mkdir(parents=True)
-    folder.write_manifest(_manifest(entries))
-    articles = dict(folder.read_manifest()["articles"])  # the very entries read
+def test_a_changed_copy_reads_as_the_entries_it_was_given(tmp_path: Path, change: str) -> None:
+    """What a build after a change does: copy build/'s manifest, change the copy, put
+    it in place. Read back, it is the entries as a dict would hold them, its columns
+    agree with its entries, and the file it replaced is untouched for a reader that
+    had it open."""
+    entries = _entries(5)
+    folder = BuildDir(tmp_path)
+    _put_in_place(folder, HEAD, entries)
+    previous = folder.read_manifest()["articles"]
+    copy = previous.copy_to(tmp_path / "copy.sqlite")
+    assert not copy.changed
     if change == "one entry":
-        articles["a02"] = {**articles["a02"], "files": "changed"}
-    elif change == "first and last entries":
-        articles["a00"] = {**articles["a00"], "stat": [9, 9]}
-        articles["a04"] = {**articles["a04"], "stat": [9, 9]}
+        copy["a2"] = entries["a2"] = {**entries["a2"], "files": "changed"}
+    elif change == "first and last stats":
+        for key in ("a0", "a4"):
+            copy.set_stat(key, [9, 9])
+            entries[key] = {**entries[key], "stat": [9, 9]}
     elif change == "an article added":
-        articles["a02b"] = {"files": "new", "graphs": [], "stat": [1, 1]}
+        copy["a2b"] = entries["a2b"] = {**entries["a2"], "files": "new"}
     elif change == "an article gone":
-        del articles["a03"]
+        del copy["a-3"], entries["a-3"]
     else:
-        articles = {}
-    folder.write_manifest(_manifest(articles))
-    written = folder.manifest_path.read_bytes()
-    assert written == _written_fresh(
-        tmp_path / "fresh", _manifest(json.loads(json.dumps(articles)))
-    )
-    assert json.loads(written)["articles"] == articles
+        for key in list(copy):
+            del copy[key]
+        entries = {}
+    assert copy.changed
+    folder.write_manifest({**HEAD, "sources": "x"}, copy)
+    manifest = folder.read_manifest()
+    table = manifest.pop("articles")
+    assert manifest == {**HEAD, "sources": "x"}
+    assert dict(table.items()) == entries and list(table.values()) == [
+        entries[k] for k in sorted(entries)
+    ]
+    for row in table.columns(*COLUMNS):
+        entry = entries[row[0]]
+        assert row[1:4] == (json.dumps(entry["stat"]), entry["files"], entry["registry"])
+        assert row[5] == 1 + len(entry["claim_graphs"].split())
+        assert json.loads(row[8]) == entry["locals"]
+    assert len(previous) == 5 and previous["a2"]["files"] == "f2"  # the file it opened
+    with pytest.raises(ValueError, match="not columns"):
+        next(table.columns("entry"))
 
 
-@pytest.mark.parametrize("layout", ["newskg's", "indented", "one line", "missing", "not JSON"])
-def test_the_head_is_the_manifest_without_its_articles(tmp_path: Path, layout: str) -> None:
-    """A fresh build reads the manifest's first line only; a manifest laid out otherwise
-    (by hand, by an earlier newskg) is read whole for its head."""
-    entries = {f"a{n}": {"files": str(n), "stat": [n, n]} for n in range(3)}
-    manifest = {**_manifest(entries), "own_quads": {"g": 3}}
+@pytest.mark.parametrize("state", ["newskg's", "missing", "not SQLite", "other tables", "no head"])
+def test_a_manifest_it_cannot_read_is_no_manifest(tmp_path: Path, state: str) -> None:
+    """A build that finds no manifest it can read builds afresh: the head is {} then."""
     folder = BuildDir(tmp_path)
     folder.path.mkdir(parents=True)
-    if layout == "newskg's":
-        folder.write_manifest(manifest)
-    elif layout == "indented":
-        folder.manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    elif layout == "one line":
-        folder.manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
-    elif layout == "not JSON":
-        folder.manifest_path.write_text('{"newskg": "0", "articles": {\n', encoding="utf-8")
+    if state == "newskg's":
+        _put_in_place(folder, HEAD, _entries(3))
+    elif state == "not SQLite":
+        folder.manifest_path.write_text('{"newskg": "0", "articles": {}}\n', encoding="utf-8")
+    elif state == "other tables":
+        sqlite3.connect(folder.manifest_path).executescript("CREATE TABLE t (x);")
+    elif state == "no head":
+        table = EntryTable(folder.manifest_path, create=True)
+        table.update(_entries(2))
+        table.close()
     head = folder.read_manifest_head()
-    if layout == "missing":
-        assert head == {}
-    elif layout == "not JSON":  # a build that reads it whole finds nothing: it builds afresh
-        assert head.get("articles") is None and folder.read_manifest() == {}
+    if state == "newskg's":
+        assert head == HEAD
+        assert set(folder.read_manifest()["articles"]) == set(_entries(3))
+    elif state == "no head":
+        assert head == {} and folder.read_manifest()["articles"] is not None
     else:
-        assert head == {k: v for k, v in manifest.items() if k != "articles"}
-        assert folder.read_manifest() == manifest
+        assert head == {} and folder.read_manifest() == {}
+
+
+def test_a_read_only_table_pickles_as_its_path(tmp_path: Path) -> None:
+    """A check hands the manifest to a child process: the child opens the file itself."""
+    folder = BuildDir(tmp_path)
+    _put_in_place(folder, HEAD, _entries(3))
+    table = folder.read_manifest()["articles"]
+    again = pickle.loads(pickle.dumps(table))
+    assert again.path == table.path and not again.writable
+    assert dict(again.items()) == dict(table.items())
 
 
 def _entries(count: int) -> dict[str, Any]:
     return {
         f"a-{n}" if n % 2 else f"a{n}": {
+            "claim_graphs": " ".join(f"c{i}" for i in range(n)),
+            "claims": n,
+            "facts": 2 * n,
+            "quads": 10 * n,
             "files": f"f{n}",
             "registry": f"r{n}",
             "locals": {"x": "data/articles/a.yaml:3:5"},
@@ -96,10 +129,10 @@ def _entries(count: int) -> dict[str, Any]:
 
 
 def test_an_entry_table_is_the_mapping_a_dict_is(tmp_path: Path) -> None:
-    from newskg.manifest_entries import EntryTable, in_id_order, json_lines
+    from newskg.manifest_entries import in_id_order, json_lines
 
     entries = _entries(7)
-    table = EntryTable(tmp_path / "entries.sqlite")
+    table = EntryTable(tmp_path / "entries.sqlite", create=True)
     for key in reversed(list(entries)):  # not in id order: the table orders them
         table[key] = entries[key]
     table["a2"] = {**entries["a2"], "files": "changed"}
@@ -125,10 +158,9 @@ def _sources(entries: dict[str, Any]) -> list[tuple[str, str]]:
 def test_an_entry_table_keeps_its_entries_sources_in_path_order(tmp_path: Path) -> None:
     """The build's metadata lists the sources in path order, which is not the ids'
     (``a-1.txt`` sorts before ``a1.txt``, ``a-1`` after ``a``)."""
-    from newskg.manifest_entries import EntryTable
 
     entries = _entries(6)
-    table = EntryTable(tmp_path / "entries.sqlite")
+    table = EntryTable(tmp_path / "entries.sqlite", create=True)
     table.update(entries)
     assert list(table.sources_in_path_order()) == _sources(entries)
     changed = {**entries["a2"], "sources": {"data/articles/a2.yaml": "new"}}  # no text now
@@ -167,13 +199,12 @@ def test_the_premises_hash_is_the_one_the_whole_json_gives(
     of the JSON an earlier newskg made whole, or every kept inferred graph goes stale."""
     from newskg import pipeline
     from newskg.layout import sha256
-    from newskg.manifest_entries import EntryTable
     from newskg.pipeline import _premises
 
     monkeypatch.setattr(pipeline, "JSON_CHUNK", chunk)
 
     entries = _entries(count)
-    table = EntryTable(tmp_path / "entries.sqlite")
+    table = EntryTable(tmp_path / "entries.sqlite", create=True)
     table.update(entries)
     whole = json.dumps(
         [sorted((a, e["files"], e["registry"]) for a, e in entries.items()), "reg", "ont"]

@@ -25,6 +25,7 @@ from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store, parse
 from newskg import build
 from newskg.cli import cli
 from newskg.errors import StoreError, UsageError
+from newskg.pipeline import BuildDir
 from newskg.profiles import PRESETS, Auth, credentials, from_url, resolve
 from newskg.queries import catalogue
 from newskg.querying import open_context, run, stored
@@ -807,8 +808,16 @@ def test_the_digest_cache_is_used_only_while_what_made_the_graph_is_unchanged(
     project: Path,
 ) -> None:
     folder, mint = project / "build", Minter(BASE)
-    manifest_path = folder / "manifest.json"
-    manifest = json.loads(manifest_path.read_text())
+    build_dir = BuildDir(project)
+    manifest = build_dir.read_manifest()
+    entry, head = manifest.pop("articles")[SECOND], manifest
+
+    def edit_manifest(entry_extra: dict[str, Any], head_extra: dict[str, Any]) -> None:
+        """Write the manifest again, with SECOND's entry and the head changed."""
+        copy = BuildDir(project).read_manifest()["articles"].copy_to(folder / "copy.sqlite")
+        copy[SECOND] = entry | entry_extra
+        build_dir.write_manifest(head | head_extra, copy)
+
     store = Store.read_only(str(folder / "store"))
     try:
         fresh = local_graphs(store, mint, False)
@@ -825,14 +834,11 @@ def test_the_digest_cache_is_used_only_while_what_made_the_graph_is_unchanged(
         found = local_graphs(store, mint, False, folder)
         assert found[article].digest == found[registry].digest == "f" * 64
         path.write_text(json.dumps(cache))
-        manifest["articles"][SECOND]["changed"] = 1  # the article mapped again
-        manifest_path.write_text(json.dumps(manifest))
+        edit_manifest({"changed": 1}, {})  # the article mapped again
         found = local_graphs(store, mint, False, folder)
         assert found[article] == fresh[article] and found[registry] == fresh[registry]
         path.write_text(json.dumps(cache))
-        manifest["articles"][SECOND].pop("changed")
-        manifest["changed"] = 1  # another change to the build: the article's digest holds
-        manifest_path.write_text(json.dumps(manifest))
+        edit_manifest({}, {"changed": 1})  # another change: the article's digest holds
         found = local_graphs(store, mint, False, folder)
         assert found[article].digest == "f" * 64 and found[registry] == fresh[registry]
         path.write_text("not json")

@@ -790,7 +790,7 @@ def test_a_query_on_data_unchanged_since_the_last_build_builds_nothing(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     build(project)
-    manifest = project / "build" / "manifest.json"
+    manifest = project / "build" / "manifest.sqlite"
     before = manifest.stat().st_mtime_ns
     args = ("query", "lawsuits", "--project", str(project), "--param", "party=openai")
     assert run_cli(*args, "--format", "csv") == 0

@@ -34,7 +34,7 @@ from . import __version__
 from .errors import DataErrors, Location, Problem, StoreError, UsageError
 from .formats import atomic_output
 from .loading import BULK_THRESHOLD, BackgroundLoader, load_files, peak_mb
-from .manifest_entries import EntryTable, in_id_order, json_lines
+from .manifest_entries import EntryTable, in_id_order, open_manifest, stat_text
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor, Future
@@ -63,7 +63,11 @@ T = TypeVar("T")
 P = ParamSpec("P")
 
 BUILD_DIR = "build"
-MANIFEST = "manifest.json"
+MANIFEST = "manifest.sqlite"
+"""The build's manifest, in build/ (see newskg.manifest_entries)."""
+
+OLD_MANIFEST = "manifest.json"
+"""Where earlier newskg kept the manifest, as JSON: a build removes it."""
 STORE_DIR = "store"
 GRAPHS_DIR = "graphs"
 
@@ -332,13 +336,6 @@ def _ids(value: str | list[str]) -> list[str]:
     return value.split() if isinstance(value, str) else list(value)
 
 
-def _graph_count(entry: Mapping[str, Any]) -> int:
-    """How many graphs article_graphs gives for this entry, without making their IRIs."""
-    if "graphs" in entry:
-        return len(entry["graphs"])
-    return 1 + len(_ids(entry["claim_graphs"]))
-
-
 def _graphs_of(mint: Minter, article_id: str, claim_ids: Iterable[str]) -> list[str]:
     own = mint.article(article_id).value
     return [own, *(mint.claim(article_id, c).value for c in claim_ids)]
@@ -497,78 +494,34 @@ class BuildDir:
         self.manifest_path = self.path / MANIFEST
         self.inputs_stamp = self.path / "inputs.sha256"
         """The digest of build's inputs when the last successful build started."""
-        self._as_read: tuple[str, dict[str, Any]] = ("", {})
-        """The manifest's text and its articles' entries, as last read."""
+        self.old_manifest = self.path / OLD_MANIFEST
+        """An earlier newskg's manifest, which a build replaces."""
 
     def read_manifest(self) -> dict[str, Any]:
-        try:
-            text = self.manifest_path.read_text(encoding="utf-8")
-            data = json.loads(text)
-        except (FileNotFoundError, json.JSONDecodeError):
+        """The manifest: its head, and its entries by article id (read from the file when
+        asked for) under "articles"; {} when there is none, or none this newskg can read."""
+        table = open_manifest(self.manifest_path)
+        if table is None:
             return {}
-        if not isinstance(data, dict):
-            return {}
-        articles = data.get("articles")
-        self._as_read = (text, articles if isinstance(articles, dict) else {})
-        return data
+        return {**table.head(), "articles": table}
 
     def read_manifest_head(self) -> dict[str, Any]:
-        """The manifest without its articles' entries, from its first line alone when it
-        is laid out as write_manifest lays it out: what a fresh build needs of it (at
-        10,000 articles the entries are 13.5 MB of JSON and 44 MB decoded)."""
-        try:
-            with self.manifest_path.open(encoding="utf-8") as stream:
-                first = stream.readline()
-        except (FileNotFoundError, UnicodeDecodeError):
+        """The manifest without its articles' entries."""
+        table = open_manifest(self.manifest_path)
+        if table is None:
             return {}
-        if first.endswith('"articles": {\n'):
-            try:
-                head = json.loads(first + "}}")
-            except json.JSONDecodeError:
-                head = None
-            if isinstance(head, dict):
-                head.pop("articles", None)
-                return head
-        data = self.read_manifest()  # laid out otherwise: by an earlier newskg
-        self._as_read = ("", {})
-        data.pop("articles", None)
-        return data
+        try:
+            return table.head()
+        finally:
+            table.close()
 
-    def write_manifest(self, manifest: Mapping[str, Any]) -> None:
-        """Write the manifest, its head on the first line and then one article per line,
-        as they are made: without indentation json's C encoder does the work (ten times
-        faster on the megabytes of a large corpus's manifest), and the whole text is
-        never held (at 10,000 articles, 42 MB for its lines, the text and its bytes)."""
-        articles = manifest.get("articles", {})
-        head = json.dumps({k: v for k, v in manifest.items() if k != "articles"}, sort_keys=True)
-        lines = self._lines_as_read(articles) or (
-            f"{json.dumps(a)}: {entry}" for a, entry in json_lines(articles)
-        )
-        with atomic_output(self.manifest_path) as stream:
-            stream.write((head[:-1] + (", " if head != "{}" else "") + '"articles": {\n').encode())
-            for number, line in enumerate(lines):
-                stream.write(((",\n" if number else "") + line).encode())
-            stream.write(b"\n}}\n")
-
-    def _lines_as_read(self, articles: Mapping[str, Any]) -> list[str]:
-        """The articles' lines, without their commas, from the manifest as last read, when
-        the same articles are in it: an entry that is the very object read keeps its line
-        (after one article changed at 10,000 articles, encoding every entry again took a
-        third of a second); nothing when articles came or went or the file is laid out
-        otherwise than write_manifest lays it out."""
-        text, read = self._as_read
-        if not read or not articles or articles.keys() != read.keys():
-            return []
-        lines = text.split("\n")[1:-2]
-        if len(lines) != len(articles) or text[-4:] != "\n}}\n":
-            return []
-        for index, article_id in enumerate(sorted(articles)):
-            entry = articles[article_id]
-            if entry is not read[article_id]:
-                lines[index] = f"{json.dumps(article_id)}: {json.dumps(entry, sort_keys=True)}"
-            else:
-                lines[index] = lines[index].removesuffix(",")
-        return lines
+    def write_manifest(self, head: Mapping[str, Any], entries: EntryTable) -> None:
+        """Put `entries`, a table in the staging folder, in place as the manifest, with
+        `head`; the table is closed."""
+        entries.set_head(head)
+        entries.close()
+        os.replace(entries.path, self.manifest_path)
+        self.old_manifest.unlink(missing_ok=True)
 
     def article_files(self) -> set[str]:
         """The names of the articles' graph files (one listing, not a stat per file)."""
@@ -591,6 +544,49 @@ class BuildDir:
                 f"cannot open the embedded store in {path}: {exc}",
                 "is another newskg process using it? otherwise delete build/ and rebuild",
             ) from exc
+
+
+def _compare(
+    root: Path, folder: BuildDir, previous: EntryTable, stems: list[str], seen: Stats
+) -> tuple[list[str], list[str], dict[str, list[int]]]:
+    """The articles to map (in the order listed), those gone since the last build, and
+    those whose files were saved again unchanged (with their new times and sizes).
+
+    The last build's entries are read a row at a time, in id order, beside the articles
+    sorted by id, and only their files' times, sizes and hashes: an unchanged article
+    costs a `stat` of its files (and a hash of them, when the times differ), and its
+    entry is never decoded."""
+    articles_dir = root / ARTICLES_DIR
+    folder_name = os.fspath(articles_dir)
+    graph_files = folder.article_files()
+    changed: list[str] = []
+    removed: list[str] = []
+    restat: dict[str, list[int]] = {}
+    rows = previous.columns("stat", "files")
+    row = next(rows, None)
+    for stem in sorted(stems):
+        while row is not None and row[0] < stem:
+            removed.append(row[0])
+            row = next(rows, None)
+        known = row if row is not None and row[0] == stem else None
+        if known is not None:
+            row = next(rows, None)
+        stat = _stat(f"{folder_name}/{stem}.yaml", seen)
+        same_stat = known is not None and known[1] == stat_text(stat)
+        if (
+            known is not None
+            and f"{stem}.trig" in graph_files
+            and (same_stat or known[2] == _files_hash(articles_dir / f"{stem}.yaml"))
+        ):
+            if not same_stat:
+                restat[stem] = stat
+        else:
+            changed.append(stem)
+    while row is not None:
+        removed.append(row[0])
+        row = next(rows, None)
+    changed.sort(key=lambda a: f"{a}.yaml")  # as listed
+    return changed, removed, restat
 
 
 def _cyclic_gc_paused(function: Callable[P, T]) -> Callable[P, T]:
@@ -672,44 +668,29 @@ def _build(
     base = base_iri(read_config(root))
     problems: list[Problem] = []
     fresh = not may_compare or manifest.get("base_iri") != base
-    if not fresh:  # the articles' entries, which only a build that is not fresh reads
+    previous: EntryTable | None = None  # the last build's entries, read when asked for
+    if not fresh:
         manifest = folder.read_manifest()
         fresh = manifest.get("newskg") != __version__ or manifest.get("base_iri") != base
-    previous: dict[str, Any] = {} if fresh else manifest.get("articles", {})
+        previous = None if fresh else manifest.get("articles")
     registry_file = root / REGISTRY_FILE
     registry_same = (
         not fresh
         and registry_file.is_file()
         and manifest.get("registry") == _registry_hash(registry_file)
     )
-    articles_dir = root / ARTICLES_DIR
     listing = article_files(root)
     stems = [n.removesuffix(".yaml") for n in listing if n.endswith(".yaml")]
-    graph_files = folder.article_files() if previous else set()
-    entries: MutableMapping[str, Any] = {}
-    changed: list[str] = []  # the ids of the articles to map
-    folder_name = os.fspath(articles_dir)
-    for stem in stems if previous else ():  # without the registry: see registry_same
-        entry = previous.get(stem)
-        stat = _stat(f"{folder_name}/{stem}.yaml", seen)
-        if (
-            entry
-            and f"{stem}.trig" in graph_files
-            and (
-                entry.get("stat") == stat
-                or entry.get("files") == _files_hash(articles_dir / f"{stem}.yaml")
-            )
-        ):
-            entries[stem] = entry if entry.get("stat") == stat else {**entry, "stat": stat}
-        else:
-            changed.append(stem)
-    if not previous:  # nothing to compare with: every article is mapped
-        changed = stems
+    if previous:  # without the registry: see registry_same
+        changed, removed, restat = _compare(root, folder, previous, stems, seen or {})
+    else:  # nothing to compare with: every article is mapped
+        changed, removed, restat = list(stems), [], {}
     seen = None  # 20,000 files' sizes and times at 10,000 articles, read by now
-    registry_needed = fresh or not registry_same or bool(changed) or set(previous) != set(entries)
+    registry_needed = fresh or not registry_same or bool(changed) or bool(removed)
     # beside build/, not in it: a build that fails must not create or change build/
     staging = Path(tempfile.mkdtemp(prefix=".newskg-staging-", dir=root))
     loader: BackgroundLoader | None = None
+    entries: MutableMapping[str, Any] = {}
     try:
         registry = (
             _cached_registry(root, folder, problems, staging, reuse=not full)
@@ -720,28 +701,37 @@ def _build(
         if not registry_ok:  # nothing is mapped: the articles are checked against its ids
             registry = RegistryInput({}, registry.sources, registry.ids, {})
         digests = _entry_digests(registry)
-        if not registry_same:  # an article whose registry entries changed is mapped again
-            stale = [
-                a
-                for a, e in entries.items()
-                if e.get("registry") != _entries_digest(entry_refs(e), digests)
-            ]
-            for article_id in stale:
-                del entries[article_id]
-            changed = sorted({*changed, *stale}, key=lambda a: f"{a}.yaml")  # as listed
         mint = Minter(base)
         prefixes = mint.prefixes()
         project = Project(
             root, base, registry.entities, [], registry.sources, [], registry.locations
         )
         result = BuildResult(project, folder.path)
-        result.unchanged = sorted(entries)
         if not registry_ok:  # check every article against the ids as written, map none
-            changed, entries, result.unchanged = stems, {}, []
+            changed = stems
+        elif previous and not (changed or removed or restat or not registry_same):
+            entries = previous  # nothing in it changes: see _finish for its head
+        elif previous:  # a copy of the last build's entries, the changed ones taken out
+            entries = previous.copy_to(staging / "entries.sqlite")
+            for article_id in [*removed, *(a for a in changed if a in previous)]:
+                del entries[article_id]
+            for article_id, stat in restat.items():
+                entries.set_stat(article_id, stat)
+            if not registry_same:  # an article whose registry entries changed is mapped again
+                stale = [
+                    a
+                    for a, e in in_id_order(entries)
+                    if e.get("registry") != _entries_digest(entry_refs(e), digests)
+                ]
+                for article_id in stale:
+                    del entries[article_id]
+                changed = sorted({*changed, *stale}, key=lambda a: f"{a}.yaml")  # as listed
+        else:  # on disk as they come
+            entries = EntryTable(staging / "entries.sqlite", create=True)
+        result.unchanged = sorted(entries)
+        result.removed = removed
         (staging / "articles").mkdir()
         (staging / "nq").mkdir()
-        if fresh and registry_ok:  # on disk as they come (see newskg.manifest_entries)
-            entries = EntryTable(staging / "entries.sqlite")
         _SHARED.update(
             root=root,
             registry=registry,
@@ -803,6 +793,7 @@ def _build(
 
         compact = optimize or (optimize is None and len(result.built) >= BULK_THRESHOLD)
         committing = time.monotonic()
+        assert isinstance(entries, EntryTable), "a build that maps has its entries in a table"
         _commit(
             folder,
             fresh,
@@ -830,8 +821,9 @@ def _build(
         )
         _keep_registry_index(folder, registry, staging)
     finally:
-        if isinstance(entries, EntryTable):
-            entries.close()
+        for table in (entries, previous):
+            if isinstance(table, EntryTable):
+                table.close()
         if loader is not None:
             loader.cancel()
         shutil.rmtree(staging, ignore_errors=True)
@@ -920,8 +912,8 @@ def _duplicate_locals(entries: Mapping[str, Any], registry: RegistryInput) -> li
     """An article-local entity id may be used by no other article and not be in the registry."""
     problems: list[Problem] = []
     owner: dict[str, str] = {}
-    for _, entry in in_id_order(entries):
-        for entity_id, where in sorted(entry.get("locals", {}).items()):
+    for _, found in _locals_in_id_order(entries):
+        for entity_id, where in sorted(found.items()):
             path, _, position = where.partition(":")
             line, _, column = position.partition(":")
             location = Location(path, int(line or 0), int(column or 0))
@@ -945,6 +937,17 @@ def _duplicate_locals(entries: Mapping[str, Any], registry: RegistryInput) -> li
     return problems
 
 
+def _locals_in_id_order(entries: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, str]]]:
+    """Each article's own entities (id and where it is defined), for the articles that
+    have any, in id order: from an EntryTable's column, decoding only those."""
+    if not isinstance(entries, EntryTable):
+        yield from ((a, e.get("locals", {})) for a, e in in_id_order(entries))
+        return
+    for article_id, text in entries.columns("locals"):
+        if text != "{}":
+            yield article_id, json.loads(text)
+
+
 def _mapping() -> ModuleType:
     """The mapping module, imported only by a build that changes something: it loads the
     pydantic fact models, most of a second that a build with nothing to do (and so every
@@ -957,8 +960,8 @@ def _mapping() -> ModuleType:
 def _commit(
     folder: BuildDir,
     fresh: bool,
-    previous: dict[str, Any],
-    entries: MutableMapping[str, Any],
+    previous: EntryTable | None,
+    entries: EntryTable,
     staging: Path,
     result: BuildResult,
     registry: RegistryInput,
@@ -983,7 +986,6 @@ def _commit(
     nodes (the loader would relabel them), goes in from here.  Until it has
     succeeded, build/ is as the previous build left it."""
     mint = Minter(project.base_iri)
-    result.removed = sorted(set(previous) - set(entries))
     graphs = staging / GRAPHS_DIR if fresh else folder.path / GRAPHS_DIR
     if fresh:  # every article's file is in the staging folder: it moves as one folder
         graphs.mkdir()
@@ -1010,37 +1012,37 @@ def _commit(
         sources = dict(registry.sources)
     elif manifest.get("registry_sources"):
         sources = dict(manifest["registry_sources"])
-    if isinstance(entries, EntryTable):  # the articles' sources are in its table
-        registry_sources = sorted(sources.items())
+    registry_sources = sorted(sources.items())
 
-        def in_path_order() -> Iterable[tuple[str, str]]:
-            return heapq.merge(registry_sources, entries.sources_in_path_order())
-    else:
-        for _, entry in in_id_order(entries):
-            sources.update(entry["sources"])
-
-        def in_path_order() -> Iterable[tuple[str, str]]:
-            return sorted(sources.items())
+    def in_path_order() -> Iterable[tuple[str, str]]:  # the articles' are in its table
+        return heapq.merge(registry_sources, entries.sources_in_path_order())
 
     sources_hash = _sources_hash(in_path_order())
     delta: tuple[list[Quad], list[Quad]] | None = None
     before: dict[str, str] = {}
+    after: dict[str, str] = {}
     if fresh or not manifest.get("sources"):
         staged.append(_stage_metadata(mint, in_path_order, staging, prefixes))
     elif manifest.get("sources") != sources_hash:  # only the sources that changed
+        # those of the registry and of the articles mapped or gone: an unchanged
+        # article's sources are as they were
         before = dict(manifest.get("registry_sources", {}))
-        for entry in previous.values():
-            before.update(entry["sources"])
+        after = dict(sources)
+        for article_id in [*result.removed, *result.built]:
+            if previous is not None and article_id in previous:
+                before.update(previous[article_id]["sources"])
+        for article_id in result.built:
+            after.update(entries[article_id]["sources"])
         delta = (
             [
                 q
                 for p, d in before.items()
-                if sources.get(p) != d
+                if after.get(p) != d
                 for q in _mapping().source_quads(mint, p, d)
             ],
             [
                 q
-                for p, d in sources.items()
+                for p, d in after.items()
                 if before.get(p) != d
                 for q in _mapping().source_quads(mint, p, d)
             ],
@@ -1072,7 +1074,7 @@ def _commit(
         try:
             if not fresh:
                 for article_id in [*result.removed, *result.built]:
-                    if article_id in previous:
+                    if previous is not None and article_id in previous:
                         _remove_graphs(store, article_graphs(manifest, article_id))
                 load_files(store, [staging / "nq" / f"{a}.nq" for a in result.built])
             if delta is not None:
@@ -1080,7 +1082,7 @@ def _commit(
                     store.remove(quad)
                 store.extend(delta[1])
                 known = mint.graph("build").value in counts
-                if not known or not _patch_metadata(folder, mint, before, sources, prefixes):
+                if not known or not _patch_metadata(folder, mint, before, after, prefixes):
                     metadata = _stage_metadata(mint, in_path_order, staging, prefixes)
                     os.replace(metadata.trig, graphs / "build.trig")
                     counts[metadata.graph.value] = metadata.statements
@@ -1122,6 +1124,7 @@ def _commit(
     result.inferred = inferred[1]
     _finish(
         folder,
+        staging,
         project,
         result,
         entries,
@@ -1231,7 +1234,11 @@ def _premises(entries: Mapping[str, Any], registry_hash: str, ontology_hash: str
 
     The JSON of ``[[[id, files, registry], ...], registry_hash, ontology_hash]``,
     hashed a piece at a time rather than made whole (as earlier newskg made it)."""
-    rows = ([a, e["files"], e["registry"]] for a, e in in_id_order(entries))
+    rows: Iterable[Any] = (
+        ([a, files, registry] for a, files, registry in entries.columns("files", "registry"))
+        if isinstance(entries, EntryTable)
+        else ([a, e["files"], e["registry"]] for a, e in in_id_order(entries))
+    )
     tail = f"], {json.dumps(registry_hash)}, {json.dumps(ontology_hash)}]"
     return _json_list_hash(rows, "[[", tail)
 
@@ -1256,31 +1263,33 @@ def _json_list_hash(rows: Iterable[Any], head: str, tail: str) -> str:
 
 def _finish(
     folder: BuildDir,
+    staging: Path,
     project: Project,
     result: BuildResult,
-    entries: Mapping[str, Any],
+    entries: EntryTable,
     counts: dict[str, int],
     registry: RegistryInput,
     manifest: dict[str, Any],
     hashes: tuple[str, str, str],
     inferred: str | None,
 ) -> None:
-    """Count what the store holds and what the articles say (from the manifest, not by
-    scanning the store), in one pass over the entries, and write the manifest."""
+    """Count what the store holds and what the articles say (from the manifest's
+    columns, not by scanning the store), and put the manifest in place."""
     registry_hash, ontology_hash, sources_hash = hashes
     quads = graphs = 0
-    for _, entry in in_id_order(entries):
-        quads += entry.get("quads", 0)
-        graphs += _graph_count(entry)
-        result.facts += entry["facts"]
-        result.claims += entry["claims"]
+    for _, article_quads, article_graphs, facts, claims in entries.columns(
+        "quads", "graphs", "facts", "claims"
+    ):
+        quads += article_quads
+        graphs += article_graphs
+        result.facts += facts
+        result.claims += claims
     result.articles = len(entries)
     result.quads = quads + sum(counts.values()) + result.inferred
     result.graphs = graphs + len(counts) + (1 if result.inferred else 0)
-    written = {
+    head = {
         "newskg": __version__,
         "base_iri": project.base_iri,
-        "articles": entries,
         "registry": registry_hash,
         "registry_sources": dict(registry.sources or manifest.get("registry_sources", {})),
         "ontology": ontology_hash,
@@ -1288,8 +1297,11 @@ def _finish(
         "own_quads": counts,
     } | ({"inferred": inferred, "inferred_quads": result.inferred} if inferred else {})
     # a build that changed nothing leaves the manifest alone (a fresh one removed it)
-    if not folder.manifest_path.is_file() or written != manifest:
-        folder.write_manifest(written)
+    last = {k: v for k, v in manifest.items() if k != "articles"}
+    if not folder.manifest_path.is_file() or entries.changed or head != last:
+        if not entries.writable:  # the last build's entries, unchanged, under a new head
+            entries = entries.copy_to(staging / "entries.sqlite")
+        folder.write_manifest(head, entries)
 
 
 def _update_inferred(

@@ -264,20 +264,19 @@ class DigestCache:
     def _read_manifest(self, folder: Path) -> None:
         from ..pipeline import BuildDir, article_graphs
 
+        build = BuildDir(folder.parent)
+        manifest = build.read_manifest()
         try:
-            raw = BuildDir(folder.parent).manifest_path.read_bytes()
-            manifest = json.loads(raw)
-        except (OSError, ValueError):
+            raw = build.manifest_path.read_bytes()  # the file a build replaces, never changes
+        except OSError:
             return
-        if not isinstance(manifest, dict):
+        if not manifest:
             return
         self.other = hashlib.sha256(raw).hexdigest()
         self._head = [manifest.get("newskg"), manifest.get("base_iri")]
-        entries = manifest.get("articles", {})
-        for article, entry in entries.items() if isinstance(entries, dict) else ():
-            if isinstance(entry, dict) and ("graphs" in entry or "claim_graphs" in entry):
-                for graph in article_graphs(manifest, article):
-                    self._articles[graph] = (str(article), entry)
+        for article, entry in manifest["articles"].items():
+            for graph in article_graphs(manifest, article):
+                self._articles[graph] = (str(article), entry)
 
     def key(self, name: str) -> str:
         """What a graph's cached digest must have been made under ('' for none)."""
