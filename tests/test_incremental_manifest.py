@@ -225,3 +225,22 @@ def test_the_build_metadata_from_a_dict_or_from_sources_in_path_order() -> None:
     from_dict = list(build_metadata_quads(mint, sources))
     assert from_dict == list(build_metadata_quads(mint, lambda: sorted(sources.items())))
     assert len(from_dict) == 4 + 4 * len(sources)
+
+
+def test_every_article_graphs_reads_the_column_as_article_graphs_reads_entries(
+    tmp_path: Path,
+) -> None:
+    """Push and export list every article's graphs from the claim_graphs column, without
+    decoding the entries: the same graphs, in the same order, as entry by entry."""
+    from newskg.pipeline import article_graphs, every_article_graphs
+
+    entries = _entries(6)
+    folder = BuildDir(tmp_path)
+    _put_in_place(folder, HEAD, entries)
+    manifest = folder.read_manifest()
+    from_column = list(every_article_graphs(manifest))
+    assert from_column == [(a, article_graphs(manifest, a)) for a in sorted(entries)]
+    assert list(every_article_graphs({**HEAD, "articles": entries})) == from_column
+    assert [len(g) for _, g in from_column] == [
+        1 + len(entries[a]["claim_graphs"].split()) for a in sorted(entries)
+    ]

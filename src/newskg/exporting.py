@@ -24,7 +24,14 @@ from pyoxigraph import (
 from .errors import Problem, UsageError
 from .formats import Syntax, atomic_output, syntax_for
 from .mapping import sort_key
-from .pipeline import BuildDir, article_graphs, build, cached_registry, graph_quads
+from .pipeline import (
+    BuildDir,
+    article_graphs,
+    build,
+    cached_registry,
+    every_article_graphs,
+    graph_quads,
+)
 from .progress import Advance, progress
 from .project import ARTICLES_DIR, Project, base_iri, find_root, read_config
 from .vocab import ONTOLOGY_IRI, Minter, used_prefixes
@@ -49,7 +56,7 @@ def _dataset_graphs(project: Project, manifest: dict[str, Any], article: str | N
         _require_article(manifest, article, project.root)
         return article_graphs(manifest, article)
     mint = Minter(project.base_iri)
-    own = [g for a in sorted(manifest.get("articles", {})) for g in article_graphs(manifest, a)]
+    own = [g for _, graphs in every_article_graphs(manifest) for g in graphs]
     inferred = [mint.graph("inferred").value] if manifest.get("inferred") else []
     return [*own, mint.graph("registry").value, *inferred, mint.graph("build").value, ONTOLOGY_IRI]
 

@@ -42,13 +42,24 @@ _SCHEMA = """
         graphs INTEGER NOT NULL,
         facts INTEGER NOT NULL,
         claims INTEGER NOT NULL,
-        locals TEXT NOT NULL
+        locals TEXT NOT NULL,
+        claim_graphs TEXT NOT NULL
     ) WITHOUT ROWID;
     CREATE TABLE bodies (id TEXT PRIMARY KEY, entry TEXT NOT NULL) WITHOUT ROWID;
     CREATE TABLE sources (path TEXT PRIMARY KEY, digest TEXT NOT NULL) WITHOUT ROWID;
 """
 
-COLUMNS = ("stat", "files", "registry", "quads", "graphs", "facts", "claims", "locals")
+COLUMNS = (
+    "stat",
+    "files",
+    "registry",
+    "quads",
+    "graphs",
+    "facts",
+    "claims",
+    "locals",
+    "claim_graphs",
+)
 """The fields of an entry that are columns too: what a build reads of every article."""
 
 
@@ -120,7 +131,7 @@ class EntryTable(MutableMapping[str, Entry]):
         self.changed = True
         self._forget_sources(key)
         self._execute(
-            "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (key, *_columns(entry)),
         )
         self._execute(
@@ -246,6 +257,7 @@ def _columns(entry: Mapping[str, Any]) -> tuple[Any, ...]:
         int(entry.get("facts", 0)),
         int(entry.get("claims", 0)),
         json.dumps(entry.get("locals", {}), sort_keys=True),
+        claim_graphs if isinstance(claim_graphs, str) else " ".join(claim_graphs),
     )
 
 

@@ -323,6 +323,19 @@ def article_graphs(manifest: Mapping[str, Any], article_id: str) -> list[str]:
     return _graphs_of(Minter(manifest["base_iri"]), article_id, _ids(entry["claim_graphs"]))
 
 
+def every_article_graphs(manifest: Mapping[str, Any]) -> Iterator[tuple[str, list[str]]]:
+    """Each article of the manifest and its graphs (as article_graphs gives them), in id
+    order: from the manifest's claim_graphs column, without decoding the entries."""
+    entries = manifest.get("articles", {})
+    if not isinstance(entries, EntryTable):
+        for article_id in sorted(entries):
+            yield article_id, article_graphs(manifest, article_id)
+        return
+    mint = Minter(manifest["base_iri"])
+    for article_id, claim_graphs in entries.columns("claim_graphs"):
+        yield article_id, _graphs_of(mint, article_id, claim_graphs.split())
+
+
 def entry_refs(entry: Mapping[str, Any]) -> list[str]:
     """The registry ids an article of the manifest uses."""
     return _ids(entry.get("refs", ""))

@@ -244,7 +244,8 @@ class DigestCache:
     build metadata, ontology), a hash of the manifest's bytes, which change with any
     change to the build.  The file also keeps that hash of the manifest it was written
     under: while the manifest is byte for byte the same, every digest in it holds as it
-    is, and no key needs computing (a re-push of unchanged data reads the cache only)."""
+    is, and no key needs computing (a re-push of unchanged data reads the cache, and of
+    the manifest only its claim-graph column: no entry is decoded)."""
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
@@ -254,7 +255,9 @@ class DigestCache:
         self.same = False
         """The manifest is the one the cache was written under."""
         self._head: list[Any] = []
-        self._articles: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._articles: dict[str, str] = {}
+        """The article of each article graph."""
+        self._entries: Mapping[str, Any] = {}
         self._stamps: dict[str, str] = {}
         if folder is not None:
             self._read_manifest(folder)
@@ -262,30 +265,30 @@ class DigestCache:
             self.same = bool(self.other) and self.entries.get(MANIFEST_KEY) == [self.other]
 
     def _read_manifest(self, folder: Path) -> None:
-        from ..pipeline import BuildDir, article_graphs
+        from ..layout import file_sha256
+        from ..pipeline import BuildDir, every_article_graphs
 
         build = BuildDir(folder.parent)
         manifest = build.read_manifest()
-        try:
-            raw = build.manifest_path.read_bytes()  # the file a build replaces, never changes
-        except OSError:
-            return
         if not manifest:
             return
-        self.other = hashlib.sha256(raw).hexdigest()
+        try:  # the file a build replaces by a rename, and never changes in place
+            self.other = file_sha256(build.manifest_path)
+        except OSError:
+            return
+        self._entries = manifest["articles"]
         self._head = [manifest.get("newskg"), manifest.get("base_iri")]
-        for article, entry in manifest["articles"].items():
-            for graph in article_graphs(manifest, article):
-                self._articles[graph] = (str(article), entry)
+        for article, graphs in every_article_graphs(manifest):
+            for graph in graphs:
+                self._articles[graph] = article
 
     def key(self, name: str) -> str:
         """What a graph's cached digest must have been made under ('' for none)."""
-        found = self._articles.get(name)
-        if found is None:
+        article = self._articles.get(name)
+        if article is None:
             return self.other
-        article, entry = found
         if article not in self._stamps:
-            self._stamps[article] = _stamp([*self._head, entry])
+            self._stamps[article] = _stamp([*self._head, self._entries[article]])
         return self._stamps[article]
 
     def get(self, name: str, key: str | None = None) -> LocalGraph | None:
