@@ -198,9 +198,9 @@ class EntryTable(MutableMapping[str, Entry]):
         unknown = set(names) - set(COLUMNS)
         if unknown:
             raise ValueError(f"not columns of the manifest: {sorted(unknown)}")
-        listed = "".join(f", {name}" for name in names)
-        # the names are checked against COLUMNS above: nothing of the user's is pasted
-        yield from self._execute(f"SELECT id{listed} FROM entries ORDER BY id")
+        yield from self._execute(
+            _SELECT_COLUMNS[names] if names in _SELECT_COLUMNS else _select(names)
+        )
 
     def sources_in_path_order(self) -> Iterator[tuple[str, str]]:
         """Every entry's sources, path and hash, in the order of the paths."""
@@ -210,6 +210,30 @@ class EntryTable(MutableMapping[str, Entry]):
         """A copy of this file at `target`, opened to be changed."""
         shutil.copyfile(self.path, target)
         return EntryTable(target, writable=True)
+
+
+def _select(names: tuple[str, ...]) -> str:
+    """The query of `names`, all of them COLUMNS: its text is made of the COLUMNS
+    constant's own strings, never of the caller's (no value is ever in it; SQLite
+    cannot bind a column's name)."""
+    return (
+        "SELECT id"
+        + "".join(", " + COLUMNS[COLUMNS.index(n)] for n in names)
+        + (" FROM entries ORDER BY id")
+    )
+
+
+_SELECT_COLUMNS = {
+    names: _select(names)
+    for names in [
+        ("stat", "files"),
+        ("files", "registry"),
+        ("quads", "graphs", "facts", "claims"),
+        ("locals",),
+        ("claim_graphs",),
+    ]
+}
+"""The queries a build, push and export run, made once."""
 
 
 class _Items(ItemsView[str, Entry]):
@@ -244,10 +268,10 @@ def stat_text(stat: list[int] | None) -> str:
 
 def _columns(entry: Mapping[str, Any]) -> tuple[Any, ...]:
     """The values of an entry's COLUMNS."""
-    claim_graphs = entry.get("claim_graphs", "")
+    claim_graphs: str = entry.get("claim_graphs", "")
     # what pipeline.article_graphs gives: its own graph and one per claim (ids are kept
     # as one string, separated by spaces)
-    graphs = 1 + len(claim_graphs.split() if isinstance(claim_graphs, str) else claim_graphs)
+    graphs = 1 + len(claim_graphs.split())
     return (
         stat_text(entry.get("stat")),
         str(entry.get("files", "")),
@@ -257,7 +281,7 @@ def _columns(entry: Mapping[str, Any]) -> tuple[Any, ...]:
         int(entry.get("facts", 0)),
         int(entry.get("claims", 0)),
         json.dumps(entry.get("locals", {}), sort_keys=True),
-        claim_graphs if isinstance(claim_graphs, str) else " ".join(claim_graphs),
+        claim_graphs,
     )
 
 
@@ -285,13 +309,3 @@ def in_id_order(entries: Mapping[str, Entry]) -> Iterator[tuple[str, Entry]]:
             yield key, json.loads(text)
     else:
         yield from sorted(entries.items())
-
-
-def json_lines(entries: Mapping[str, Entry]) -> Iterator[tuple[str, str]]:
-    """Each article id and its entry as JSON with sorted keys, in id order: an
-    EntryTable's as it keeps them, without decoding and encoding them again."""
-    if isinstance(entries, EntryTable):
-        yield from entries.json_lines()
-    else:
-        for key in sorted(entries):
-            yield key, json.dumps(entries[key], sort_keys=True)
