@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 import socket
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -828,8 +829,40 @@ def test_a_query_on_a_store_that_cannot_be_read_says_so_in_one_line(
 def test_a_query_with_a_broken_config_says_so_and_leaves_no_child(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """The judging child starts before the config is read (beside the query's imports):
+    a failure after it must stop it, and leave no process and no folder of it."""
     build(project)
+    before, running = _child_folders(), _child_processes()
     (project / "newskg.toml").write_text('[project]\nbase_iri = "not an iri"\n', encoding="utf-8")
     assert run_cli("query", "lawsuits", "--project", str(project), "--format", "csv") == 1
     err = capsys.readouterr().err
     assert "newskg.toml" in err and "Traceback" not in err
+    assert _child_processes() == running and _child_folders() == before
+
+
+def test_a_query_that_fails_after_the_judging_child_started_leaves_none(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    build(project)
+    before, running = _child_folders(), _child_processes()
+    assert run_cli("query", "no-such-query", "--project", str(project)) == 2
+    assert "no-such-query" in capsys.readouterr().err
+    bad_id = ("query", "people", "--project", str(project), "--param", "person=nobody")
+    assert run_cli(*bad_id) == 2
+    assert _child_processes() == running and _child_folders() == before
+    assert run_cli("query", "lawsuits", "--project", str(project), "--format", "csv") == 0
+    assert "Musk v. OpenAI" in capsys.readouterr().out
+    assert _child_processes() == running and _child_folders() == before
+
+
+def _child_processes() -> list[str]:
+    """This process's children, reaped or not (a zombie is still listed)."""
+    return [
+        pid
+        for task in Path("/proc/self/task").iterdir()
+        for pid in (task / "children").read_text().split()
+    ]
+
+
+def _child_folders() -> set[Path]:
+    return set(Path(tempfile.gettempdir()).glob("newskg-child-*"))

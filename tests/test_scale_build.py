@@ -19,7 +19,7 @@ from benchmarks.generate import generate
 from pyoxigraph import Quad, RdfFormat, Store, parse
 
 import newskg
-from newskg import pipeline
+from newskg import freshness, pipeline
 from newskg.loading import BULK_THRESHOLD, ConcatReader, load_files
 from newskg.manifest_entries import COLUMNS
 from newskg.pipeline import BuildDir
@@ -278,27 +278,71 @@ def test_a_query_builds_first_only_when_an_input_changed(corpus: Path) -> None:
     from newskg.querying import open_context
 
     newskg.build(corpus)
-    assert pipeline.up_to_date(corpus)
+    assert freshness.up_to_date(corpus)
     sheet = next((corpus / "data" / "articles").glob("*.yaml"))
     text = sheet.with_suffix(".txt")
     registry = corpus / "data" / "entities.yaml"
     for changed in (sheet, text, registry):
         stat = changed.stat()
         os.utime(changed, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
-        assert not pipeline.up_to_date(corpus), changed.name
+        assert not freshness.up_to_date(corpus), changed.name
         open_context(corpus)  # builds
-        assert pipeline.up_to_date(corpus)
+        assert freshness.up_to_date(corpus)
     extra = corpus / "data" / "articles" / "zz-extra.yaml"
     extra.write_bytes(sheet.read_bytes())
     try:
-        assert not pipeline.up_to_date(corpus)
+        assert not freshness.up_to_date(corpus)
     finally:
         extra.unlink()
-    assert pipeline.up_to_date(corpus)  # the same files as when it was built
+    assert freshness.up_to_date(corpus)  # the same files as when it was built
     (corpus / "build" / "inputs.sha256").write_text("damaged", encoding="utf-8")
-    assert not pipeline.up_to_date(corpus)
+    assert not freshness.up_to_date(corpus)
     newskg.build(corpus)
-    assert pipeline.up_to_date(corpus)
+    assert freshness.up_to_date(corpus)
+
+
+def test_the_inputs_scan_is_the_fingerprint_hashed_a_file_at_a_time(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scan hashes its lines in batches: the stamp is that of every input file's
+    line hashed in walk order (as newskg wrote it before), batch boundaries included;
+    and its listing of data/articles is the layout's."""
+    import hashlib
+
+    from newskg.layout import article_files
+    from newskg.resources import ontology_path
+
+    def one_line_at_a_time() -> str:
+        digest = hashlib.sha256(newskg.__version__.encode())
+        paths = []
+        for top, folders, files in os.walk(corpus / "data", followlinks=True):
+            folders.sort()
+            paths += [os.path.join(top, name) for name in sorted(files)]
+        for path in [*paths, str(corpus / "newskg.toml"), str(ontology_path())]:
+            try:
+                found = os.stat(path)
+            except FileNotFoundError:
+                digest.update(f"\n{path}\t-".encode())
+                continue
+            digest.update(f"\n{path}\t{found.st_size}\t{found.st_mtime_ns}".encode())
+        return digest.hexdigest()
+
+    scan = freshness.scan_inputs(corpus, keep_stats=True)
+    assert scan.fingerprint == one_line_at_a_time() == freshness.inputs_fingerprint(corpus)
+    assert list(scan.articles) == list(article_files(corpus))
+    sheet = next((corpus / "data" / "articles").glob("*.yaml"))
+    assert scan.stats[str(sheet)] == (sheet.stat().st_mtime_ns, sheet.stat().st_size)
+    assert not freshness.scan_inputs(corpus, keep_stats=False).stats
+    monkeypatch.setattr(freshness, "FINGERPRINT_BATCH", 7)  # many batches, one left over
+    assert freshness.inputs_fingerprint(corpus) == scan.fingerprint
+    dangling = corpus / "data" / "notes" / "gone.md"  # listed, but no file behind it
+    dangling.parent.mkdir()
+    dangling.symlink_to(corpus / "nowhere")
+    try:
+        assert freshness.inputs_fingerprint(corpus) == one_line_at_a_time() != scan.fingerprint
+    finally:
+        dangling.unlink()
+        dangling.parent.rmdir()
 
 
 def test_after_a_failed_build_a_query_builds_again(corpus: Path) -> None:
@@ -309,11 +353,11 @@ def test_after_a_failed_build_a_query_builds_again(corpus: Path) -> None:
         sheet.write_bytes(before + b"\nfacts: [oops\n")
         with pytest.raises(newskg.DataErrors):
             newskg.build(corpus)
-        assert not pipeline.up_to_date(corpus)
+        assert not freshness.up_to_date(corpus)
     finally:
         sheet.write_bytes(before)
     newskg.build(corpus)
-    assert pipeline.up_to_date(corpus)
+    assert freshness.up_to_date(corpus)
 
 
 def test_a_build_compacts_the_store_when_it_bulk_loaded_unless_told_not_to(corpus: Path) -> None:
@@ -348,7 +392,7 @@ def test_an_optimized_store_holds_the_same_statements(corpus: Path) -> None:
     result = newskg.build(corpus, optimize=True)
     assert [stage.name for stage in result.stages][-1] == "optimize" and not result.built
     assert _store_quads(corpus) == before
-    assert pipeline.up_to_date(corpus)
+    assert freshness.up_to_date(corpus)
 
 
 def _build_files(root: Path) -> dict[Path, bytes]:
@@ -379,7 +423,7 @@ def test_a_fresh_build_whose_store_load_fails_leaves_the_previous_build(
     with pytest.raises(StoreError):
         newskg.build(corpus, full=True)
     assert _build_files(corpus) == before
-    assert pipeline.up_to_date(corpus)
+    assert freshness.up_to_date(corpus)
     assert not list(corpus.glob(".newskg-staging-*")), "the staging folder is left behind"
 
 
@@ -401,7 +445,7 @@ def test_a_fresh_build_whose_reasoning_fails_leaves_the_previous_build(
     with pytest.raises(StoreError):
         newskg.build(corpus, full=True, reason=True)
     assert _build_files(corpus) == before
-    assert pipeline.up_to_date(corpus)
+    assert freshness.up_to_date(corpus)
     assert not list(corpus.glob(".newskg-staging-*")), "the staging folder is left behind"
 
 

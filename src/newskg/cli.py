@@ -546,15 +546,23 @@ def query_command(
     """Run a stored query (or --file, or --sparql) and print its answer.
 
     ASK prints true or false and exits 0 when true, 1 when false."""
-    from .formats import atomic_output
-    from .querying import ad_hoc, open_context, run, stored
-    from .results import ask_value, results_format, write_answer
+    from .freshness import judge_in_child, stop_judging
 
     if sum(x is not None for x in (name, query_file, sparql)) != 1:
         raise click.UsageError("give one of: a stored query's NAME, --file FILE or --sparql TEXT")
     given = _params(params)
+    # whether the data changed is judged beside everything from here to the answer,
+    # the imports included (see newskg.freshness)
+    judgement = judge_in_child(project) if endpoint is None else None
+    try:
+        from .formats import atomic_output
+        from .querying import ad_hoc, open_context, run, stored
+        from .results import ask_value, results_format, write_answer
+    except BaseException:
+        stop_judging(judgement)
+        raise
     context = open_context(
-        project, endpoint, timeout=timeout, allow_network=allow_network, judge_while_querying=True
+        project, endpoint, timeout=timeout, allow_network=allow_network, judgement=judgement
     )
     try:
         if name is not None:

@@ -783,7 +783,8 @@ def draw(
     file (building first if the data changed); returns the format and the picture.
 
     Everything that can fail for want of input or Graphviz fails before the build."""
-    from .pipeline import STORE_DIR, BuildDir, build
+    from .layout import STORE_DIR
+    from .pipeline import BuildDir, build
     from .project import find_root, load_registry_project
 
     chosen = picture_format(output, fmt)

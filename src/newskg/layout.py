@@ -28,6 +28,14 @@ DEFAULT_BASE_IRI = "https://example.org/newskg/"
 CONFIG_FILE = "newskg.toml"
 REGISTRY_FILE = "data/entities.yaml"
 ARTICLES_DIR = "data/articles"
+BUILD_DIR = "build"
+MANIFEST = "manifest.sqlite"
+"""The build's manifest, in build/ (see newskg.manifest_entries)."""
+STORE_DIR = "store"
+"""The embedded store, in build/."""
+INPUTS_STAMP = "inputs.sha256"
+"""The fingerprint of the build's inputs when the last successful build started, in
+build/ (see newskg.freshness)."""
 
 
 @dataclass

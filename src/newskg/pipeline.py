@@ -33,6 +33,7 @@ from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store, parse, seri
 from . import __version__
 from .errors import DataErrors, Location, Problem, StoreError, UsageError
 from .formats import atomic_output
+from .freshness import Stats, mtime_size, scan_inputs
 from .loading import BULK_THRESHOLD, BackgroundLoader, load_files, peak_mb
 from .manifest_entries import EntryTable, in_id_order, open_manifest, stat_text
 
@@ -43,10 +44,13 @@ if TYPE_CHECKING:
 
 from .layout import (
     ARTICLES_DIR,
+    BUILD_DIR,
+    INPUTS_STAMP,
+    MANIFEST,
     REGISTRY_FILE,
+    STORE_DIR,
     Project,
     RegistryInput,
-    article_files,
     base_iri,
     file_sha256,
     find_root,
@@ -62,13 +66,8 @@ from .vocab import ONTOLOGY_IRI, Minter, used_prefixes, used_prefixes_in
 T = TypeVar("T")
 P = ParamSpec("P")
 
-BUILD_DIR = "build"
-MANIFEST = "manifest.sqlite"
-"""The build's manifest, in build/ (see newskg.manifest_entries)."""
-
 OLD_MANIFEST = "manifest.json"
 """Where earlier newskg kept the manifest, as JSON: a build removes it."""
-STORE_DIR = "store"
 GRAPHS_DIR = "graphs"
 
 
@@ -125,10 +124,6 @@ class ArticleOutcome:
 _SHARED: dict[str, Any] = {}
 
 
-Stats = dict[str, tuple[int, int]]
-"""Modification time and size by path string, as :func:`inputs_fingerprint` found them."""
-
-
 def _stat(yaml_path: Path | str, seen: Stats | None = None) -> list[int]:
     """Modification times and sizes of an article's two files: when they are as before,
     the files are taken as unchanged without being read (as git does).  On path strings,
@@ -137,19 +132,11 @@ def _stat(yaml_path: Path | str, seen: Stats | None = None) -> list[int]:
     name = os.fspath(yaml_path)
     text_name = name.removesuffix(".yaml") + ".txt"
     found = seen or {}
-    sheet = found.get(name) or _mtime_size(name)
-    text = found.get(text_name) or _mtime_size(text_name)
+    sheet = found.get(name) or mtime_size(name)
+    text = found.get(text_name) or mtime_size(text_name)
     if sheet is None:
         raise FileNotFoundError(name)
     return [*sheet, *text] if text is not None else [*sheet]
-
-
-def _mtime_size(path: str) -> tuple[int, int] | None:
-    try:
-        found = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return found.st_mtime_ns, found.st_size
 
 
 def _registry_hash(path: Path) -> str:
@@ -496,7 +483,7 @@ class BuildDir:
     def __init__(self, root: Path) -> None:
         self.path = root / BUILD_DIR
         self.manifest_path = self.path / MANIFEST
-        self.inputs_stamp = self.path / "inputs.sha256"
+        self.inputs_stamp = self.path / INPUTS_STAMP
         """The digest of build's inputs when the last successful build started."""
         self.old_manifest = self.path / OLD_MANIFEST
         """An earlier newskg's manifest, which a build replaces."""
@@ -667,8 +654,7 @@ def _build(
     may_compare = (  # with the last build: the files' stats are kept for that
         not full and manifest.get("newskg") == __version__ and (folder.path / STORE_DIR).is_dir()
     )
-    seen: Stats | None = {} if may_compare else None
-    inputs = inputs_fingerprint(root, seen)  # before data/ is read: see up_to_date
+    scan = scan_inputs(root, keep_stats=may_compare)  # before data/ is read: see up_to_date
     base = base_iri(read_config(root))
     problems: list[Problem] = []
     fresh = not may_compare or manifest.get("base_iri") != base
@@ -683,13 +669,14 @@ def _build(
         and registry_file.is_file()
         and manifest.get("registry") == _registry_hash(registry_file)
     )
-    listing = article_files(root)
+    listing = scan.articles
     stems = [n.removesuffix(".yaml") for n in listing if n.endswith(".yaml")]
     if previous:  # without the registry: see registry_same
-        changed, removed, restat = _compare(root, folder, previous, stems, seen or {})
+        changed, removed, restat = _compare(root, folder, previous, stems, scan.stats)
     else:  # nothing to compare with: every article is mapped
         changed, removed, restat = list(stems), [], {}
-    seen = None  # 20,000 files' sizes and times at 10,000 articles, read by now
+    inputs = scan.fingerprint
+    del scan  # 20,000 files' sizes and times at 10,000 articles, read by now
     registry_needed = fresh or not registry_same or bool(changed) or bool(removed)
     # beside build/, not in it: a build that fails must not create or change build/
     staging = Path(tempfile.mkdtemp(prefix=".newskg-staging-", dir=root))
@@ -864,52 +851,6 @@ def _optimize_in_child(path: str) -> float:
     store.flush()
     del store
     return peak_mb()
-
-
-def inputs_fingerprint(root: Path, seen: Stats | None = None) -> str:
-    """One digest of the size and modification time of every file a build reads (all of
-    data/, newskg.toml, the ontology) and of newskg's version; what was found goes into
-    `seen`, so that a build does not ask the file system twice.  Hashed a line at a
-    time: the lines of 20,000 files, joined, had raised a build's peak by 16 MB."""
-    digest = hashlib.sha256(__version__.encode())
-    for path in _input_paths(root):
-        stat = _mtime_size(path)
-        if stat is not None and seen is not None:
-            seen[path] = stat
-        line = f"\n{path}\t{stat[1]}\t{stat[0]}" if stat else f"\n{path}\t-"
-        digest.update(line.encode())
-    return digest.hexdigest()
-
-
-def _input_paths(root: Path) -> Iterator[str]:
-    """What :func:`inputs_fingerprint` looks at, in a stable order."""
-    for top, folders, files in os.walk(root / "data", followlinks=True):
-        folders.sort()
-        files.sort()
-        for name in files:
-            yield os.path.join(top, name)
-    yield os.fspath(root / "newskg.toml")
-    yield os.fspath(ontology_path())
-
-
-def up_to_date(root: Path) -> bool:
-    """Whether build/ was built from the files as they are now, judged by their sizes and
-    modification times only (as a build judges each article before reading it, and as git
-    does), without reading the manifest: what a query pays before it runs (0.1 s at
-    10,000 articles, against 0.5 s for a build that finds nothing to do).  The digest is
-    taken when a build starts and kept when it succeeds, so a file changed while a build
-    runs makes the next one look again; a failed build leaves build/ as it was, stamp
-    included, and the files it failed on no longer match that stamp."""
-    folder = BuildDir(root)
-    try:
-        kept = folder.inputs_stamp.read_text(encoding="utf-8")
-    except (FileNotFoundError, UnicodeDecodeError):
-        return False
-    return (
-        (folder.path / STORE_DIR).is_dir()
-        and folder.manifest_path.is_file()
-        and kept == inputs_fingerprint(root)
-    )
 
 
 def _duplicate_locals(entries: Mapping[str, Any], registry: RegistryInput) -> list[Problem]:

@@ -7,7 +7,6 @@ where asked, and hand back a neutral :class:`~newskg.stores.Answer`.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,7 +45,8 @@ class QueryContext:
         pending, self._freshness = self._freshness, None
         if pending is None:
             return False
-        from .pipeline import build, up_to_date
+        from .freshness import up_to_date
+        from .pipeline import build
 
         assert self.root is not None
         try:
@@ -63,11 +63,11 @@ class QueryContext:
         return True
 
     def stop_judging(self) -> None:
-        """Stop the judgement open_context started (the query was interrupted)."""
+        """Stop the judgement open_context was given (the query was interrupted)."""
+        from .freshness import stop_judging
+
         pending, self._freshness = self._freshness, None
-        if pending is not None:
-            with contextlib.suppress(ChildTimeout, ChildFailed):
-                pending.wait(timeout=0)  # stops it, and removes its folder
+        stop_judging(pending)
 
     def resolve_id(self, value: str) -> NamedNode | None:
         """A registry id's (or an article id's) IRI, if the value is one.
@@ -175,40 +175,46 @@ def open_context(
     timeout: float = DEFAULT_TIMEOUT,
     allow_network: bool = False,
     rebuild: bool = True,
-    judge_while_querying: bool = False,
+    judgement: Child | None = None,
 ) -> QueryContext:
     """Prepare to query: locally, build first if the data changed; remotely, read the
     project (when there is one) only to resolve registry ids and prefixes.
 
-    With `judge_while_querying`, whether the data changed is judged in a child process
-    while the query runs, and :func:`run` asks again after a build if it had: the
-    judgement stats every input file (0.1 s at 10,000 articles), about as long as a
-    query about one entity takes."""
+    With a `judgement` (newskg.freshness.judge_in_child), whether the data changed is
+    being judged in a child process, and :func:`run` waits for it after the query and
+    asks again after a build if it had; the context owns it from here, and stops it if
+    this fails.  Without, it is judged here, before the query."""
+    context = QueryContext(None, endpoint, timeout, allow_network)
+    context._freshness = judgement
+    try:
+        _prepare(context, root, rebuild)
+    except BaseException:
+        context.stop_judging()
+        raise
+    return context
+
+
+def _prepare(context: QueryContext, root: Path | None, rebuild: bool) -> None:
+    """open_context's work: the project's root, base IRI, prefixes and store, built
+    first if it is out of date and no judgement is under way."""
     from .layout import DEFAULT_BASE_IRI, base_iri, find_root, read_config
 
-    context = QueryContext(None, endpoint, timeout, allow_network)
     try:
         context.root = find_root(root)
     except UsageError:
-        if endpoint is None:
+        if context.endpoint is None:
             raise
         context.prefixes = Minter(DEFAULT_BASE_IRI).prefixes()
-        return context
-    # read first: nothing below may leave a judging child behind when it fails
+        return
     context.base_iri = base_iri(read_config(context.root))
     context.prefixes = Minter(context.base_iri).prefixes()
-    if endpoint is None:
-        from .pipeline import BuildDir, build, up_to_date
+    if context.endpoint is None:
+        from .freshness import up_to_date
+        from .pipeline import BuildDir, build
 
-        folder = BuildDir(context.root)
-        context.store_path = folder.path / "store"
-        built = folder.inputs_stamp.is_file() and folder.manifest_path.is_file()
-        if rebuild and judge_while_querying and built and context.store_path.is_dir():
-            with contextlib.suppress(OSError):  # no child to be had: judged here instead
-                context._freshness = Child(up_to_date, context.root)
+        context.store_path = BuildDir(context.root).path / "store"
         if rebuild and context._freshness is None and not up_to_date(context.root):
             build(context.root)
-    return context
 
 
 def ad_hoc(text: str, source: str, given: dict[str, str]) -> StoredQuery:
