@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import shutil
 import signal
 import subprocess
 import sys
@@ -132,3 +133,40 @@ def test_a_build_inside_a_build_does_not_wait_for_itself(project: Path) -> None:
     with project_lock(project), project_lock(project, lambda: waited.append(True)):
         pass
     assert not waited
+
+
+def test_a_build_inside_a_build_is_told_it_does_not_run_alone(project: Path) -> None:
+    with project_lock(project) as outer, project_lock(project) as inner:
+        assert outer and not inner  # the inner one must not sweep the outer's staging
+
+
+def test_the_staging_folder_of_a_killed_build_goes_with_the_next_build(project: Path) -> None:
+    """A build killed with SIGKILL runs no cleanup: its staging folder stays in the
+    project, and the next build, alone on the project under its lock, removes it."""
+    staged: list[Path] = []
+    for _ in range(5):  # a build may end before it is seen staging: try again
+        build = _build(project, "--quiet")
+        deadline = time.monotonic() + DEADLINE
+        while build.poll() is None and time.monotonic() < deadline and not staged:
+            staged = list(project.glob(".newskg-staging-*"))
+            time.sleep(0.005)
+        build.kill()
+        build.wait()
+        assert build.stderr is not None
+        build.stderr.close()
+        staged = list(project.glob(".newskg-staging-*"))
+        if staged:
+            break
+        shutil.rmtree(project / "build", ignore_errors=True)  # a whole build again
+    assert staged, "no build was caught staging"
+    (staged[0] / "left.txt").write_text("from the killed build", encoding="utf-8")
+    second = subprocess.run(
+        [sys.executable, "-c", _CLI, "build", "--project", str(project)],
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE * 2,
+    )
+    assert second.returncode == 0, second.stderr
+    assert f"removing {staged[0].name}" in second.stderr
+    assert not list(project.glob(".newskg-staging-*"))
+    assert (project / "build" / "manifest.sqlite").is_file()

@@ -27,17 +27,19 @@ not wait for itself, since a second ``flock`` on a new descriptor would."""
 
 
 @contextlib.contextmanager
-def project_lock(root: Path, waiting: Callable[[], None] | None = None) -> Iterator[None]:
+def project_lock(root: Path, waiting: Callable[[], None] | None = None) -> Iterator[bool]:
     """Hold the project's build lock for the block; `waiting` is called once if another
-    process holds it, before this one waits for it."""
+    process holds it, before this one waits for it.  The block is given whether it runs
+    alone on the project: False where there is no flock, and inside a block of this
+    process's that holds the lock already."""
     try:
         import fcntl
     except ImportError:  # no flock here
-        yield
+        yield False
         return
     key = os.path.realpath(root)
     if key in _HELD:
-        yield
+        yield False
         return
     descriptor = os.open(key, os.O_RDONLY)
     try:
@@ -49,7 +51,7 @@ def project_lock(root: Path, waiting: Callable[[], None] | None = None) -> Itera
             fcntl.flock(descriptor, fcntl.LOCK_EX)
         _HELD.add(key)
         try:
-            yield
+            yield True
         finally:
             _HELD.discard(key)
     finally:

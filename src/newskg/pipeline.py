@@ -616,7 +616,11 @@ def build(
     from .locking import project_lock
 
     root = find_root(root)
-    with project_lock(root, lambda: notice(f"waiting for another build of {root} to finish")):
+    with project_lock(
+        root, lambda: notice(f"waiting for another build of {root} to finish")
+    ) as alone:
+        if alone:
+            _remove_abandoned_staging(root)
         return _build(
             root,
             full=full,
@@ -625,6 +629,20 @@ def build(
             workers=workers,
             optimize=optimize,
         )
+
+
+STAGING_PREFIX = ".newskg-staging-"
+"""A build's staging folder, in the project folder beside build/ (see _build)."""
+
+
+def _remove_abandoned_staging(root: Path) -> None:
+    """Remove the staging folders of builds that were killed before they could (a
+    fresh build's holds a whole store: gigabytes at 10,000 articles).  Only under the
+    project's lock, held alone: then no other build is running, and none is its."""
+    for folder in sorted(root.glob(f"{STAGING_PREFIX}*")):
+        if folder.is_dir() and not folder.is_symlink():
+            notice(f"removing {folder.name}, left behind by a build that was stopped")
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @_cyclic_gc_paused
@@ -679,7 +697,7 @@ def _build(
     del scan  # 20,000 files' sizes and times at 10,000 articles, read by now
     registry_needed = fresh or not registry_same or bool(changed) or bool(removed)
     # beside build/, not in it: a build that fails must not create or change build/
-    staging = Path(tempfile.mkdtemp(prefix=".newskg-staging-", dir=root))
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=root))
     loader: BackgroundLoader | None = None
     entries: MutableMapping[str, Any] = {}
     try:
