@@ -158,3 +158,18 @@ def test_output_to_dev_stdout_redirected_to_a_file(tmp_path: Path) -> None:
         subprocess.run([sys.executable, "-c", code], stdout=stream, check=True)
     assert redirected.read_text(encoding="utf-8") == "Zoë\n"
     assert os.path.islink("/dev/stdout") == was_link
+
+
+@pytest.mark.parametrize("command", ["export", "build"])
+def test_data_written_to_dev_stdout_gets_no_report_line_in_it(project: Path, command: str) -> None:
+    """-o /dev/stdout is stdout by another name: the line that says what was written
+    goes to stderr, as with -o -, and stdout holds the statements alone."""
+    newskg = str(Path(sys.executable).with_name("newskg"))
+    args = [newskg, command, "--project", str(project), "-o", "/dev/stdout", "--format", "nt"]
+    done = subprocess.run(args, capture_output=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    triples = list(parse(done.stdout, format=RdfFormat.N_TRIPLES))  # nothing else in it
+    assert triples
+    assert f"wrote {len(triples)} statements as N-Triples to /dev/stdout" in done.stderr.decode()
+    if command == "build":
+        assert "built 1 article(s)" in done.stderr.decode()

@@ -7,6 +7,7 @@ Library errors become one-line messages and exit codes in one place (:func:`main
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -35,6 +36,21 @@ def _project_option(func: Callable[..., Any]) -> Callable[..., Any]:
         default=None,
         help="The project folder (default: the nearest folder with data/entities.yaml).",
     )(func)
+
+
+def _data_on_stdout(output: str | None) -> bool:
+    """Whether the data goes to standard output: ``-``, or a path that is the file
+    stdout is open on (/dev/stdout, /dev/fd/1, the file it is redirected to).  The lines
+    that report on the data then go to stderr: in the data, they would corrupt it."""
+    if output is None:
+        return False
+    if output == "-":
+        return True
+    try:
+        target, stdout = os.stat(output), os.fstat(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no such file yet, or no stdout
+        return False
+    return (target.st_dev, target.st_ino) == (stdout.st_dev, stdout.st_ino)
 
 
 def _fail(error: NewsKGError) -> NoReturn:
@@ -116,6 +132,7 @@ def build_command(
     """Build data/ into build/: one graph file per article and an embedded store."""
     from .pipeline import build
 
+    to_stderr = _data_on_stdout(output)
     result = build(project, full=full, reason=reason, reason_timeout=timeout, optimize=optimize)
     root = result.project.root
     for warning in result.project.warnings:
@@ -123,15 +140,15 @@ def build_command(
     click.echo(
         f"built {result.articles} article(s): {len(result.built)} mapped, "
         f"{len(result.unchanged)} unchanged, {len(result.removed)} removed",
-        err=output == "-",
+        err=to_stderr,
     )
     click.echo(
         f"{result.facts} facts ({result.claims} attributed claims), {result.graphs} named graphs, "
         f"{result.quads} statements in {result.build_dir.relative_to(root)}/store",
-        err=output == "-",
+        err=to_stderr,
     )
     if result.inferred:
-        click.echo(f"{result.inferred} inferred statements in graph/inferred", err=output == "-")
+        click.echo(f"{result.inferred} inferred statements in graph/inferred", err=to_stderr)
     for stage in result.stages if timings else []:
         click.echo(str(stage), err=True)
     if output is not None:
@@ -141,7 +158,7 @@ def build_command(
             output, syntax, root=root, rebuild=False, include_inferred=include_inferred
         )
         if output != "-":
-            click.echo(f"wrote {count} statements as {used.title} to {output}")
+            click.echo(f"wrote {count} statements as {used.title} to {output}", err=to_stderr)
 
 
 @cli.command("export")
@@ -157,9 +174,10 @@ def export_command(
     """Export the dataset in any RDF syntax (building first if the data changed)."""
     from .exporting import export
 
+    to_stderr = _data_on_stdout(output)
     used, count = export(output, syntax, root=project, article=article)
     if output != "-":
-        click.echo(f"wrote {count} statements as {used.title} to {output}")
+        click.echo(f"wrote {count} statements as {used.title} to {output}", err=to_stderr)
 
 
 @cli.command("check")
