@@ -494,3 +494,45 @@ def test_one_bad_fact_does_not_hide_the_problems_of_the_others(
         "unknown fact kind 'meting'",
     ]
     assert err[-1] == "newskg: 3 problems in the data"
+
+
+def _cli(*args: str) -> int:
+    try:
+        main(list(args))
+    except SystemExit as stop:
+        return int(stop.code or 0)
+    return 0
+
+
+@pytest.mark.parametrize(
+    ("output", "said"),
+    [
+        ("{tmp}", "it is a folder"),
+        ("{tmp}/a-file/out.ttl", "a part of its path is a file, not a folder"),
+        ("/proc/no-such-file.ttl", "No such file or directory"),
+    ],
+)
+def test_an_output_that_cannot_be_written_is_one_line_not_a_traceback(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], output: str, said: str
+) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "a-file").write_text("not a folder", encoding="utf-8")
+    target = output.format(tmp=folder)
+    for command in (["export", "--format", "turtle"], ["query", "people", "--format", "csv"]):
+        assert _cli(*command, "--project", str(project), "-o", target) == 2
+        err = capsys.readouterr().err
+        assert f"newskg: error: cannot write {target}: {said}" in err
+        assert "Traceback" not in err
+    assert (folder / "a-file").read_text(encoding="utf-8") == "not a folder"
+    assert [p.name for p in folder.iterdir()] == ["a-file"]  # no temporary file left
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+def test_a_full_disk_is_one_line_not_a_traceback(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _cli("export", "--project", str(project), "-o", "/dev/full", "--format", "nt") == 3
+    err = capsys.readouterr().err
+    assert "newskg: error: the file system failed: No space left on device" in err
+    assert "Traceback" not in err

@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 import click
 
 from . import __version__
-from .errors import EXIT_USAGE, DataErrors, NewsKGError
+from .errors import EXIT_STORE, EXIT_USAGE, DataErrors, NewsKGError
 from .formats import SYNTAXES
 from .loading import BULK_THRESHOLD
 
@@ -637,3 +637,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_USAGE if error.exit_code == 2 else error.exit_code)
     except BrokenPipeError:
         sys.exit(0)
+    except OSError as error:  # the file system failed us (a full disk, say): one line
+        where = f": {error.filename}" if error.filename else ""
+        click.echo(
+            f"newskg: error: the file system failed: {error.strerror or error}{where}", err=True
+        )
+        sys.exit(EXIT_STORE)

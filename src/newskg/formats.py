@@ -108,11 +108,20 @@ def atomic_output(path: str | Path, *, compress: bool = False) -> Iterator[IO[by
         return
     target = Path(path)
     if _special(target):
-        with target.open("wb") as raw, _compressed(raw, compress) as stream:
+        try:
+            raw = target.open("wb")
+        except OSError as exc:
+            raise _unwritable(path, exc) from None
+        with raw, _compressed(raw, compress) as stream:
             yield stream
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    if target.is_dir():
+        raise UsageError(f"cannot write {path}: it is a folder", "give a file's name")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    except OSError as exc:
+        raise _unwritable(path, exc) from None
     try:
         with os.fdopen(handle, "wb") as raw, _compressed(raw, compress) as stream:
             yield stream
@@ -122,6 +131,16 @@ def atomic_output(path: str | Path, *, compress: bool = False) -> Iterator[IO[by
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+def _unwritable(path: str | Path, exc: OSError) -> UsageError:
+    """The error for an output that cannot even be opened: the path, and why."""
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):  # a file where a folder goes
+        return UsageError(f"cannot write {path}: a part of its path is a file, not a folder")
+    return UsageError(
+        f"cannot write {path}: {exc.strerror or exc}",
+        "check the path: its folders must be folders, and writable",
+    )
 
 
 def _special(target: Path) -> bool:
