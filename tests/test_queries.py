@@ -509,9 +509,37 @@ def test_syntax_error_points_at_file_line_column(
 ) -> None:
     query = tmp_path / "bad.rq"
     query.write_text("SELECT ?s\nWHERE {\n  ?s ?p ?o .\n  FILTER(?s = )\n}\n", encoding="utf-8")
-    assert run_cli("query", "--project", str(built), "--file", str(query)) == 1
+    # the user's query, not the data: a usage error (exit 1 is an ASK that said false)
+    assert run_cli("query", "--project", str(built), "--file", str(query)) == 2
     err = capsys.readouterr().err
     assert re.search(rf"{re.escape(str(query))}:4:\d+: error: SPARQL syntax error", err), err
+    assert err.endswith("newskg: 1 problem in the query\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            "SELECT ?s WHERE {\n  ?s ?p ?o .\n",
+            "<--sparql>:3:1: error: SPARQL syntax error at the end of the query"
+            " (hint: is a closing } or ) missing?)",
+        ),
+        (
+            "SELECT ?s WHERE { ?s foo:bar ?o }",
+            "<--sparql>:1:29: error: a prefix that the query does not declare"
+            " (hint: declare it: PREFIX name: <IRI>)",
+        ),
+        ("DROP ALL", "only SPARQL queries can run here, not updates"),
+        ("LOAD <http://example.org/data.ttl>", "only SPARQL queries can run here, not updates"),
+    ],
+)
+def test_a_bad_query_is_told_where_and_why_in_a_line(
+    built: Path, capsys: pytest.CaptureFixture[str], text: str, said: str
+) -> None:
+    assert run_cli("query", "--project", str(built), "--sparql", text) == 2
+    err = capsys.readouterr().err
+    assert said in err, err
+    assert "Traceback" not in err and "u{00B7}" not in err  # not pyoxigraph's grammar
 
 
 def test_parameter_errors_name_the_querys_parameters(

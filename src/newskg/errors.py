@@ -70,14 +70,24 @@ class DataErrors(NewsKGError):
     """All the problems found in the input of one run, reported together."""
 
     exit_code = EXIT_DATA
+    of = "the data"
+    """What the problems are in, as the last line of the report says."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = sorted(problems, key=lambda p: (p.location, p.message))
         count = len(self.problems)
-        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the data")
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} in {self.of}")
 
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self.problems)
+
+
+class QueryProblems(DataErrors):
+    """The problems of a SPARQL query (its syntax): the user's query, not the data, so
+    a usage error's exit code, told apart from an ASK that answered false (exit 1)."""
+
+    exit_code = EXIT_USAGE
+    of = "the query"
 
 
 class UsageError(NewsKGError):

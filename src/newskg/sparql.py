@@ -17,7 +17,7 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
 
-from .errors import DataErrors, Location, Problem, UsageError
+from .errors import Location, Problem, QueryProblems, UsageError
 from .queries import Parameter, StoredQuery
 from .usercache import keep, recall
 
@@ -78,18 +78,19 @@ def _parse_query(text: str, source: str) -> QueryInfo:
     try:
         tree = parseQuery(text)
     except ParseException as exc:
-        line = text.splitlines()[exc.lineno - 1] if 0 < exc.lineno <= len(text.splitlines()) else ""
-        raise DataErrors(
-            [
-                Problem(
-                    Location(source, exc.lineno, exc.col),
-                    f"SPARQL syntax error near {line.strip()[:60]!r}",
-                    "check the query against the SPARQL 1.1 grammar",
-                )
-            ]
+        if _is_update(text):
+            raise _not_an_update() from None
+        lines = text.splitlines()
+        line = lines[exc.lineno - 1].strip() if 0 < exc.lineno <= len(lines) else ""
+        near = f"near {line[:60]!r}" if line else "at the end of the query"
+        hint = "check the query against the SPARQL 1.1 grammar"
+        if not text[exc.loc :].strip():
+            near, hint = "at the end of the query", "is a closing } or ) missing?"
+        raise QueryProblems(
+            [Problem(Location(source, exc.lineno, exc.col), f"SPARQL syntax error {near}", hint)]
         ) from exc
     except Exception as exc:  # rdflib raises plain exceptions for some bad input
-        raise DataErrors(
+        raise QueryProblems(
             [
                 Problem(
                     Location(source, 1, 1),
@@ -110,11 +111,26 @@ def _parse_query(text: str, source: str) -> QueryInfo:
             if "named" in node:
                 named.append(str(node["named"]))
     if not form:
-        raise UsageError(
-            "only SPARQL queries can run here, not updates",
-            "newskg never changes a store through `query`",
-        )
+        raise _not_an_update()
     return QueryInfo(form, services, defaults, named)
+
+
+def _is_update(text: str) -> bool:
+    """Whether a text that is no query is a SPARQL update (LOAD, DROP, INSERT ...)."""
+    from rdflib.plugins.sparql.parser import parseUpdate
+
+    try:
+        parseUpdate(text)
+    except Exception:  # whatever it raises, it is no update either
+        return False
+    return True
+
+
+def _not_an_update() -> UsageError:
+    return UsageError(
+        "only SPARQL queries can run here, not updates",
+        "newskg never changes a store through `query`",
+    )
 
 
 def refuse_outside_reach(

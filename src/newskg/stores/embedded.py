@@ -7,6 +7,7 @@ the parent waits at most `timeout` seconds and kills the child if it must.
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 import weakref
@@ -25,7 +26,7 @@ from pyoxigraph import (
 )
 
 from ..children import ChildFailed, ChildTimeout, run_in_child
-from ..errors import DataErrors, Location, Problem, StoreError, UsageError
+from ..errors import Location, Problem, QueryProblems, StoreError, UsageError
 from ..progress import waiting
 from . import Answer
 
@@ -102,10 +103,31 @@ def query_embedded(
     return answer
 
 
+_SYNTAX_ERROR = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
+"""pyoxigraph's syntax errors: where, then what was expected."""
+
+
+def _syntax_problem(message: str, source: str) -> Problem:
+    """pyoxigraph's syntax error at its line and column, without the classes of
+    characters it lists among what it expected (hundreds of characters of them)."""
+    hint = "check the query against the SPARQL 1.1 grammar"
+    found = _SYNTAX_ERROR.match(message)
+    if found is None:
+        return Problem(Location(source), f"SPARQL syntax error: {message[:200]}", hint)
+    where = Location(source, int(found[1]), int(found[2]))
+    if "Prefix not found" in found[3]:
+        return Problem(
+            where, "a prefix that the query does not declare", "declare it: PREFIX name: <IRI>"
+        )
+    expected = found[3].split("[", 1)[0].strip().rstrip(",")
+    said = f": {expected}" if expected.removeprefix("expected one of").strip() else ""
+    return Problem(where, f"SPARQL syntax error{said}", hint)
+
+
 def _query_error(failed: ChildFailed, source: str) -> Exception:
     """What a failed query means to the user: their syntax, their usage, or the store."""
     if failed.kind == "SyntaxError":
-        return DataErrors([Problem(Location(source), f"SPARQL syntax error: {failed.message}")])
+        return QueryProblems([_syntax_problem(failed.message, source)])
     if failed.kind in {"RuntimeError", "ValueError"}:
         return UsageError(f"{source}: {failed.message}")
     if failed.kind == "exit":
