@@ -536,3 +536,21 @@ def test_a_full_disk_is_one_line_not_a_traceback(
     err = capsys.readouterr().err
     assert "newskg: error: the file system failed: No space left on device" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["build", "--timeout", "0"],
+        ["check", "--timeout", "-1"],
+        ["query", "people", "--timeout", "-5"],
+        ["draw", "--entity", "elon-musk", "--timeout", "0"],
+        ["push", "http://127.0.0.1:9/store", "--timeout", "-1"],
+    ],
+)
+def test_a_time_limit_of_no_time_is_a_usage_error(
+    project: Path, capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    assert _cli(*args, "--project", str(project)) == 2
+    assert "Invalid value for '--timeout'" in capsys.readouterr().err
+    assert not (project / "build").exists()  # refused before anything ran

@@ -28,6 +28,10 @@ _SYNTAX_HELP = (
 )
 
 
+SECONDS = click.FloatRange(min=0, min_open=True)
+"""A time limit: more than no time at all."""
+
+
 def _project_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--project",
@@ -96,7 +100,7 @@ def cli(quiet: bool) -> None:
 )
 @click.option(
     "--timeout",
-    type=float,
+    type=SECONDS,
     default=600.0,
     show_default=True,
     help="With --reason: stop reasoning after this many seconds.",
@@ -199,7 +203,7 @@ def export_command(
 )
 @click.option(
     "--timeout",
-    type=float,
+    type=SECONDS,
     default=120.0,
     show_default=True,
     help="Stop HermiT (and each stored check) after this many seconds.",
@@ -272,7 +276,9 @@ def docs_command(folder: Path) -> None:
     help="Write the union of the dataset into the store's default graph instead, "
     "replacing it as a whole (gives up per-article replacement and attribution by graph).",
 )
-@click.option("--timeout", type=float, default=None, help="Seconds for each request (default 60).")
+@click.option(
+    "--timeout", type=SECONDS, default=None, help="Seconds for each request.  [default: 60]"
+)
 def push_command(
     project: Path | None,
     endpoint: str,
@@ -365,7 +371,7 @@ def serve_command(project: Path | None, bind: str, yes: bool, union_default_grap
 )
 @click.option(
     "--timeout",
-    type=float,
+    type=SECONDS,
     default=60.0,
     show_default=True,
     help="Stop the query, or Graphviz, after this many seconds.",
@@ -480,7 +486,7 @@ def _query_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--timeout",
-            type=float,
+            type=SECONDS,
             default=60.0,
             show_default=True,
             help="Stop a query that runs longer than this many seconds.",
