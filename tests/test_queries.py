@@ -554,6 +554,20 @@ def test_parameter_errors_name_the_querys_parameters(
     assert "did you mean 'lawsuits'" in capsys.readouterr().err
 
 
+def test_an_unknown_id_in_a_parameter_gets_the_nearest_known_one(
+    built: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ("query", "people", "--project", str(built), "--param")
+    assert run_cli(*args, "person=elon-muks") == 2
+    err = capsys.readouterr().err
+    assert "'elon-muks' is neither a registry id nor an article id" in err
+    assert "did you mean 'elon-musk'?" in err
+    assert run_cli(*args, f"person={FIRST_ARTICLE[:-1]}") == 2  # article ids are known too
+    assert f"did you mean {FIRST_ARTICLE!r}?" in capsys.readouterr().err
+    assert run_cli("query", "entities", "--project", str(built), "--param", "type=Person") == 2
+    assert "a prefixed name such as nk:Person" in capsys.readouterr().err
+
+
 def test_unreachable_endpoint_is_one_line_with_exit_code_3(
     built: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

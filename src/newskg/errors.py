@@ -13,6 +13,7 @@ The CLI turns any :class:`NewsKGError` into a one-line message (or several, for 
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -100,3 +101,9 @@ class StoreError(NewsKGError):
     """A store, an endpoint or the network failed."""
 
     exit_code = EXIT_STORE
+
+
+def did_you_mean(value: str, known: Iterable[str], otherwise: str, cutoff: float = 0.6) -> str:
+    """A hint for a name that is not known: the nearest known one, else `otherwise`."""
+    close = difflib.get_close_matches(value, list(known), n=1, cutoff=cutoff)
+    return f"did you mean {close[0]!r}?" if close else otherwise

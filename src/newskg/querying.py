@@ -7,13 +7,14 @@ where asked, and hand back a neutral :class:`~newskg.stores.Answer`.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyoxigraph import NamedNode
 
 from .children import Child, ChildFailed, ChildTimeout, run_in_child
-from .errors import Problem, StoreError, UsageError
+from .errors import NewsKGError, Problem, StoreError, UsageError
 from .queries import Parameter, StoredQuery, catalogue, stored_query
 from .sparql import Term, bind_parameters, inspect_query, refuse_outside_reach, with_values
 from .stores import Answer
@@ -83,6 +84,31 @@ class QueryContext:
             elif not self._registry_loaded:
                 self._load_registry()
         return self.ids.get(value)
+
+    def known_ids(self) -> list[str]:
+        """Every registry id and article id of the project (for a hint: it reads the
+        registry index, or the registry, whole)."""
+        if self.root is None:
+            return []
+        from .pipeline import REGISTRY_INDEX, BuildDir
+        from .registry_index import RegistryIndex
+
+        path = BuildDir(self.root).path / REGISTRY_INDEX
+        ids: list[str] = []
+        if path.is_file():
+            index = RegistryIndex(path)
+            try:
+                ids = list(index)
+            except StoreError:
+                ids = []
+            finally:
+                index.close()
+        if not ids:
+            with contextlib.suppress(NewsKGError):
+                self._load_registry()
+            ids = list(self.ids)
+        articles = self.root / "data" / "articles"
+        return [*ids, *(p.stem for p in sorted(articles.glob("*.yaml")))]
 
     def _store(self) -> Path | None:
         """The built store to resolve ids from, if there is one."""
@@ -252,7 +278,9 @@ def _run(query: StoredQuery, given: dict[str, str], context: QueryContext) -> An
     `substitutions` is planned as if it were free (a query asked about one entity then
     reads the whole corpus, and `BOUND(?x)` is decided before the value arrives).
     """
-    bindings: dict[str, Term] = bind_parameters(query, given, context.prefixes, context.resolve_id)
+    bindings: dict[str, Term] = bind_parameters(
+        query, given, context.prefixes, context.resolve_id, context.known_ids
+    )
     query = query.narrowed_for(bindings)
     info = inspect_query(query.source, str(query.path))
     text = with_values(query.source, bindings)

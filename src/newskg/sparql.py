@@ -11,13 +11,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
 
-from .errors import Location, Problem, QueryProblems, UsageError
+from .errors import Location, Problem, QueryProblems, UsageError, did_you_mean
 from .queries import Parameter, StoredQuery
 from .usercache import keep, recall
 
@@ -180,10 +180,12 @@ def bind_parameters(
     given: dict[str, str],
     prefixes: dict[str, str],
     resolve_id: Callable[[str], NamedNode | None],
+    known_ids: Callable[[], Iterable[str]] = tuple,
 ) -> dict[str, Term]:
     """Validated terms for a query's parameters: a registry id first, else a Turtle term
     of the parameter's declared type. Unknown, missing or ill-typed ones are usage errors
-    that name the query's parameters."""
+    that name the query's parameters; an id that is neither the registry's nor an
+    article's gets the nearest of `known_ids` (asked for only then)."""
     known = (
         ", ".join(
             f"{n} ({p.type}{', required' if p.required else ''})"
@@ -207,9 +209,23 @@ def bind_parameters(
             continue
         try:
             bound[name] = _typed(raw, parameter, prefixes, resolve_id)
+        except UnknownId as exc:
+            otherwise = (
+                "give a registry or article id, a prefixed name such as nk:Person, or an <IRI>"
+            )
+            hint = did_you_mean(raw, known_ids(), otherwise)
+            raise UsageError(f"--param {name}: {exc}", hint) from exc
         except ValueError as exc:
             raise UsageError(f"--param {name}: {exc}", f"its parameters: {known}") from exc
     return bound
+
+
+class UnknownId(ValueError):
+    """A parameter's value written as an id, which no registry entry or article has."""
+
+
+_BARE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+"""A value with neither a prefix nor angle brackets: meant as an id."""
 
 
 def _typed(
@@ -224,6 +240,8 @@ def _typed(
             return found
         if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", raw) or raw.startswith("urn:"):
             raw = f"<{raw}>"  # a bare absolute IRI, as people paste them
+        elif _BARE_NAME.fullmatch(raw):  # no prefix, no <>: an id, and not a known one
+            raise UnknownId(f"{raw!r} is neither a registry id nor an article id")
         term = parse_term(raw, prefixes)
         if not isinstance(term, NamedNode):
             raise ValueError(f"{raw!r} is neither a registry id nor an IRI")
