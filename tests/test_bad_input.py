@@ -554,3 +554,35 @@ def test_a_time_limit_of_no_time_is_a_usage_error(
     assert _cli(*args, "--project", str(project)) == 2
     assert "Invalid value for '--timeout'" in capsys.readouterr().err
     assert not (project / "build").exists()  # refused before anything ran
+
+
+@pytest.mark.parametrize(
+    ("toml", "said"),
+    [
+        (
+            '[project]\nbase-iri = "https://other.org/"\n',
+            "newskg.toml:2:1: error: unknown setting 'project.base-iri' "
+            "(hint: did you mean 'base_iri'?)",
+        ),
+        (
+            'base_iri = "https://other.org/"\n',
+            "newskg.toml:1:1: error: unknown setting 'base_iri' (hint: it belongs in [project])",
+        ),
+        (
+            '[projet]\nbase_iri = "https://other.org/"\n',
+            "newskg.toml:1:1: error: unknown setting 'projet' (hint: did you mean 'project'?)",
+        ),
+    ],
+)
+def test_a_setting_newskg_does_not_know_is_an_error_not_a_silent_default(
+    project: Path, capsys: pytest.CaptureFixture[str], toml: str, said: str
+) -> None:
+    (project / "newskg.toml").write_text(toml, encoding="utf-8")
+    assert _cli("build", "--project", str(project)) == 1
+    assert said in capsys.readouterr().err
+    assert not (project / "build").exists()
+    (project / "newskg.toml").write_text(
+        '[project]\nbase_iri = "https://other.org/"\n\n[endpoints.mine]\nstore = "http://127.0.0.1:9/store"\n',
+        encoding="utf-8",
+    )
+    assert _cli("build", "--project", str(project)) == 0  # the profiles' keys are checked apart

@@ -10,13 +10,14 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
+import re
 import tomllib
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import DataErrors, Location, Problem, UsageError
+from .errors import DataErrors, Location, Problem, UsageError, did_you_mean
 
 if TYPE_CHECKING:
     from .evidence import Span
@@ -103,11 +104,45 @@ def read_config(root: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        config = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise DataErrors(
             [Problem(Location(CONFIG_FILE), f"cannot read the config: {exc}")]
         ) from exc
+    problems = list(_unknown_settings(config, text))
+    if problems:
+        raise DataErrors(problems)
+    return config
+
+
+CONFIG_KEYS: dict[str, set[str] | None] = {"project": {"base_iri"}, "endpoints": None}
+"""The tables of newskg.toml and their keys (None: checked where they are read, as the
+endpoints' profiles are)."""
+
+
+def _unknown_settings(config: dict[str, Any], text: str) -> Iterator[Problem]:
+    """A table or key that newskg does not know: a misspelt setting (base-iri) would
+    otherwise be ignored, and its default (an IRI of example.org) used without a word."""
+    tables = sorted(CONFIG_KEYS)
+    for name, value in config.items():
+        if name in CONFIG_KEYS and isinstance(value, dict):
+            known = sorted(CONFIG_KEYS[name] or value)  # None: every key, checked elsewhere
+            for key in sorted(set(value) - set(known)):
+                hint = did_you_mean(key, known, f"[{name}] knows: {', '.join(known)}")
+                yield _unknown_setting(f"{name}.{key}", key, text, hint)
+            continue
+        home = next((t for t, k in CONFIG_KEYS.items() if k and name in k), None)
+        hint = f"it belongs in [{home}]" if home else did_you_mean(name, tables, "")
+        yield _unknown_setting(name, name, text, hint or f"its tables: {', '.join(tables)}")
+
+
+def _unknown_setting(name: str, key: str, text: str, hint: str) -> Problem:
+    """The problem of an unknown setting, at the first line that looks like it."""
+    pattern = re.compile(rf"\s*(\[\s*{re.escape(key)}\s*[].]|{re.escape(key)}\s*=)")
+    lines = text.splitlines()
+    line = next((n for n, t in enumerate(lines, 1) if pattern.match(t)), 0)
+    return Problem(Location(CONFIG_FILE, line, 1 if line else 0), f"unknown setting {name!r}", hint)
 
 
 def base_iri(config: dict[str, Any]) -> str:
