@@ -280,6 +280,31 @@ def test_new_scaffolds_a_fact_sheet_that_builds_once_filled(project: Path, tmp_p
     )
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "said"),
+    [
+        ("--url", "notaurl", "'notaurl' is not an http(s) URL"),
+        ("--language", "english", "'english' is not a BCP 47 language tag"),
+    ],
+)
+def test_new_refuses_what_the_next_build_would(
+    project: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    option: str,
+    value: str,
+    said: str,
+) -> None:
+    """new writes nothing that the build would then reject: the fact sheet's own checks."""
+    text = tmp_path / "article.txt"
+    text.write_text("Musk and OpenAI\n", encoding="utf-8")
+    args = ["new", "wsj-2024-03-02-musk", "--project", str(project), "--text", str(text)]
+    args += ["--url", "https://www.wsj.com/x", "--published", "2024-03-02", option, value]
+    assert run_cli(*args) == 2
+    assert said in capsys.readouterr().err
+    assert not list((project / "data" / "articles").glob("wsj-*"))
+
+
 def test_build_summary_and_exit_code(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run_cli("build", "--project", str(project)) == 0
     out = capsys.readouterr().out

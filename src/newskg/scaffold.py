@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .errors import UsageError
-from .facts import _check_slug, suggest_slug
+from .facts import _check_lang, _check_slug, _check_url, suggest_slug
 from .formats import atomic_output
 from .jsonschema import write_schemas
 from .project import ARTICLES_DIR, Project
@@ -41,10 +41,15 @@ def new_article(
     language: str = "en",
 ) -> Path:
     """Copy the text into data/articles/ and write a fact sheet to fill in."""
-    try:
-        _check_slug(article_id)
-    except ValueError as exc:
-        raise UsageError(str(exc), "article ids are slugs: publisher-date-topic") from exc
+    for check, value, hint in (
+        (_check_slug, article_id, "article ids are slugs: publisher-date-topic"),
+        (_check_url, url, "give the address it was published at, http:// or https://"),
+        (_check_lang, language, "give a language tag such as en, fr or en-GB"),
+    ):
+        try:
+            check(value)
+        except ValueError as exc:  # as the fact sheet's checks would say, at the next build
+            raise UsageError(str(exc), hint) from exc
     folder = project.root / ARTICLES_DIR
     sheet_path, text_path = folder / f"{article_id}.yaml", folder / f"{article_id}.txt"
     if sheet_path.exists() or text_path.exists():
