@@ -287,6 +287,13 @@ def test_build_reason_writes_a_graph_of_its_own(project: Path, tmp_path: Path) -
     assert b"LegalParty" not in out.read_bytes()
     export(str(out), root=project, include_inferred=True)
     assert f"<{NK}LegalParty>".encode() in out.read_bytes()
+    by_command = tmp_path / "by-command.nt"  # the same from the command line
+    assert (
+        run_cli("export", "--project", str(project), "-o", str(by_command), "--include-inferred")
+        == 0
+    )
+    assert by_command.read_bytes() == out.read_bytes()
+    assert run_cli("build", "--project", str(project), "--include-inferred") == 2  # without -o
     full = tmp_path / "all.nq"
     export(str(full), root=project)
     assert len(read_quads(full, RdfFormat.N_QUADS)) == result.quads

@@ -19,7 +19,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pyoxigraph import Literal, NamedNode, QueryResultsFormat, RdfFormat, parse, parse_query_results
+from pyoxigraph import (
+    Literal,
+    NamedNode,
+    QueryResultsFormat,
+    RdfFormat,
+    Store,
+    parse,
+    parse_query_results,
+)
 
 from newskg import build, export
 from newskg.errors import DataErrors, UsageError
@@ -566,6 +574,23 @@ def test_an_unknown_id_in_a_parameter_gets_the_nearest_known_one(
     assert f"did you mean {FIRST_ARTICLE!r}?" in capsys.readouterr().err
     assert run_cli("query", "entities", "--project", str(built), "--param", "type=Person") == 2
     assert "a prefixed name such as nk:Person" in capsys.readouterr().err
+
+
+def test_union_default_graph_lets_a_pattern_outside_graph_see_every_graph(
+    built: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every statement is in a named graph: the default graph is empty, unless asked for
+    as the union of them all (as Oxigraph's own --union-default-graph)."""
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    args = ("query", "--project", str(built), "--format", "csv", "--sparql", count)
+    assert run_cli(*args) == 0
+    assert capsys.readouterr().out.split() == ["n", "0"]
+    assert run_cli(*args, "--union-default-graph") == 0
+    in_all = int(capsys.readouterr().out.split()[1])
+    assert in_all == len(Store.read_only(str(built / "build" / "store")))  # every quad
+    remote = ("--endpoint", "http://127.0.0.1:9/sparql", "--union-default-graph")
+    assert run_cli(*args, *remote) == 2
+    assert "--union-default-graph is for the embedded store" in capsys.readouterr().err
 
 
 def test_unreachable_endpoint_is_one_line_with_exit_code_3(

@@ -38,7 +38,8 @@ def _project_option(func: Callable[..., Any]) -> Callable[..., Any]:
         "project",
         type=click.Path(file_okay=False, path_type=Path),
         default=None,
-        help="The project folder (default: the nearest folder with data/entities.yaml).",
+        help="The project folder (default: the nearest folder, from here up, with "
+        "data/entities.yaml or newskg.toml).",
     )(func)
 
 
@@ -136,6 +137,8 @@ def build_command(
     """Build data/ into build/: one graph file per article and an embedded store."""
     from .pipeline import build
 
+    if include_inferred and output is None:
+        raise click.UsageError("--include-inferred goes with -o (or use export)")
     to_stderr = _data_on_stdout(output)
     result = build(project, full=full, reason=reason, reason_timeout=timeout, optimize=optimize)
     root = result.project.root
@@ -172,14 +175,26 @@ def build_command(
 @click.option(
     "--article", default=None, help="Only this article's graphs (its own and its claims')."
 )
+@click.option(
+    "--include-inferred",
+    is_flag=True,
+    help="With a triples-only syntax: add what `build --reason` inferred (dataset syntaxes "
+    "have its graph anyway).",
+)
 def export_command(
-    project: Path | None, output: str, syntax: str | None, article: str | None
+    project: Path | None,
+    output: str,
+    syntax: str | None,
+    article: str | None,
+    include_inferred: bool,
 ) -> None:
     """Export the dataset in any RDF syntax (building first if the data changed)."""
     from .exporting import export
 
     to_stderr = _data_on_stdout(output)
-    used, count = export(output, syntax, root=project, article=article)
+    used, count = export(
+        output, syntax, root=project, article=article, include_inferred=include_inferred
+    )
     if output != "-":
         click.echo(f"wrote {count} statements as {used.title} to {output}", err=to_stderr)
 
@@ -554,6 +569,12 @@ def queries_command(project: Path | None) -> None:
     "Default: guessed from -o, else table on a terminal and csv otherwise.",
 )
 @click.option("-o", "--output", default="-", help="Write to this file instead of stdout.")
+@click.option(
+    "--union-default-graph",
+    is_flag=True,
+    help="Let patterns outside GRAPH match in every graph, as Oxigraph's option of that "
+    "name does (every statement is in a named graph: without it they match nothing).",
+)
 @_query_options
 def query_command(
     name: str | None,
@@ -562,6 +583,7 @@ def query_command(
     params: tuple[str, ...],
     fmt: str | None,
     output: str,
+    union_default_graph: bool,
     project: Path | None,
     endpoint: str | None,
     timeout: float,
@@ -588,6 +610,7 @@ def query_command(
     context = open_context(
         project, endpoint, timeout=timeout, allow_network=allow_network, judgement=judgement
     )
+    context.union_default_graph = union_default_graph
     try:
         if name is not None:
             query = stored(name, context)

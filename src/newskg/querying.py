@@ -35,6 +35,8 @@ class QueryContext:
     ids: dict[str, NamedNode] = field(default_factory=dict)
     store_path: Path | None = None
     base_iri: str | None = None
+    union_default_graph: bool = False
+    """Patterns outside GRAPH match in every graph (the embedded store only)."""
     _registry_loaded: bool = False
     _freshness: Child | None = None
     """A child judging whether build/ is up to date, while the query runs: see open_context."""
@@ -286,6 +288,12 @@ def _run(query: StoredQuery, given: dict[str, str], context: QueryContext) -> An
     text = with_values(query.source, bindings)
     if context.endpoint is not None:
         from .profiles import credentials, resolve
+
+        if context.union_default_graph:
+            raise UsageError(
+                "--union-default-graph is for the embedded store",
+                "a server's default graph is its own setting (Fuseki: tdb:unionDefaultGraph)",
+            )
         from .stores.remote import query_remote
 
         endpoint = resolve(context.endpoint, context.root)
@@ -303,7 +311,15 @@ def _run(query: StoredQuery, given: dict[str, str], context: QueryContext) -> An
         str(query.path),
     )
     _check_projected(query, bindings, info.form)
-    return query_embedded(context.store_path, text, {}, info.form, context.timeout, str(query.path))
+    return query_embedded(
+        context.store_path,
+        text,
+        {},
+        info.form,
+        context.timeout,
+        str(query.path),
+        union=context.union_default_graph,
+    )
 
 
 def _check_projected(query: StoredQuery, bindings: dict[str, Term], form: str) -> None:

@@ -59,11 +59,15 @@ def missing_graphs(store_path: Path, graphs: set[str]) -> set[str]:
         del store
 
 
-def _answer(store_path: str, text: str, bindings: dict[str, Term], out: str) -> None:
+def _answer(
+    store_path: str, text: str, bindings: dict[str, Term], out: str, union: bool = False
+) -> None:
     """In the child: run the query and write its answer to `out`."""
     store = Store.read_only(store_path)
     substitutions: dict[Variable, Any] = {Variable(n): t for n, t in bindings.items()}
-    result = store.query(text, substitutions=substitutions or None)
+    result = store.query(
+        text, substitutions=substitutions or None, use_default_graph_as_union=union
+    )
     with open(out, "wb") as stream:
         if isinstance(result, QuerySolutions | QueryBoolean):
             result.serialize(stream, QueryResultsFormat.JSON)
@@ -78,13 +82,18 @@ def query_embedded(
     form: str,
     timeout: float,
     source: str = "<query>",
+    union: bool = False,
 ) -> Answer:
-    """Run a query on the on-disk store, stopping it after `timeout` seconds."""
+    """Run a query on the on-disk store, stopping it after `timeout` seconds; with
+    `union`, a pattern outside GRAPH matches in every graph (the default graph is empty:
+    every statement is in a named graph)."""
     folder = tempfile.mkdtemp(prefix="newskg-query-")
     out = str(Path(folder) / "answer")
     try:
         with waiting(f"query {Path(source).name}") as tick:
-            run_in_child(_answer, str(store_path), text, bindings, out, timeout=timeout, tick=tick)
+            run_in_child(
+                _answer, str(store_path), text, bindings, out, union, timeout=timeout, tick=tick
+            )
     except ChildTimeout:
         shutil.rmtree(folder, ignore_errors=True)
         raise QueryTimeout(
