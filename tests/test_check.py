@@ -204,6 +204,7 @@ def test_warnings_pass_unless_fail_on_warning(
     (warning,) = [f for f in report["findings"] if f["severity"] == "warning"]
     assert warning["check"] == "named-entities-wikidata" and warning["file"] == "data/entities.yaml"
     assert run_cli("check", "--project", str(project), "--fail-on", "warning") == 1
+    assert "; 0 errors, 1 warning, 0 info\n" in capsys.readouterr().out  # not "1 warnings"
 
 
 def test_schema_problems_are_findings_too(

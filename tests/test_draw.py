@@ -232,7 +232,7 @@ def test_draw_needs_one_thing_to_draw(project: Path, tmp_path: Path) -> None:
     query = write(tmp_path / "q.rq", "CONSTRUCT WHERE { ?s ?p ?o }")
     with pytest.raises(UsageError, match="draw what"):
         draw(str(tmp_path / "x.dot"), root=project)
-    with pytest.raises(UsageError, match="draw what"):
+    with pytest.raises(UsageError, match="draw one thing at a time"):
         draw(str(tmp_path / "x.dot"), root=project, entity="elon-musk", construct=query)
 
 

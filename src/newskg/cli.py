@@ -595,7 +595,9 @@ def query_command(
     from .freshness import judge_in_child, stop_judging
 
     if sum(x is not None for x in (name, query_file, sparql)) != 1:
-        raise click.UsageError("give one of: a stored query's NAME, --file FILE or --sparql TEXT")
+        raise click.UsageError(
+            "give one of: a stored query's NAME, --file FILE or --sparql TEXT (and only one)"
+        )
     given = _params(params)
     # whether the data changed is judged beside everything from here to the answer,
     # the imports included (see newskg.freshness)

@@ -788,8 +788,12 @@ def draw(
     from .project import find_root, load_registry_project
 
     chosen = picture_format(output, fmt)
-    if sum(x is not None for x in (entity, article, construct)) != 1:
-        raise UsageError("draw what?", "give one of: --entity ID, --article ID, --construct FILE")
+    given = sum(x is not None for x in (entity, article, construct))
+    if given != 1:
+        raise UsageError(
+            "draw what?" if not given else "draw one thing at a time",
+            "give one of: --entity ID, --article ID, --construct FILE",
+        )
     if chosen != "dot":
         find_dot(executable)
     query = _read_query(construct) if construct is not None else None

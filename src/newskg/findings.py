@@ -77,9 +77,10 @@ class Report:
                 lines += [f"  {f}" for f in group]
         lines += [f"note: {n}" for n in self.notes]
         counts = self.counts()
+        errors, warnings = counts["error"], counts["warning"]
         lines.append(
-            f"checked: {', '.join(self.ran)}; {counts['error']} errors, "
-            f"{counts['warning']} warnings, {counts['info']} info"
+            f"checked: {', '.join(self.ran)}; {errors} error{'s' if errors != 1 else ''}, "
+            f"{warnings} warning{'s' if warnings != 1 else ''}, {counts['info']} info"
         )
         return "\n".join(lines) + "\n"
 
