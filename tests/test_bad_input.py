@@ -228,6 +228,12 @@ CASES = [
              ("missing required field 'motion'", "'motion-to-dismiss'"), "add `motion:`"),
         id="7-missing-field",
     ),
+    pytest.param(
+        Case(REGISTRY, "  - id: sam-altman\n    type: Person\n",
+             f"  - id: sam-altman\n    type: {MARK}Persn\n",
+             ("Input should be 'Person'", "(got 'Persn')"), "did you mean 'Person'?"),
+        id="7-unknown-entity-type",
+    ),
     # 8. YAML's implicit typing where text was meant
     pytest.param(
         Case(REGISTRY, "    label: Microsoft\n", f"    label: {MARK}NO\n",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from .errors import DataErrors, Location, Problem
+from .errors import DataErrors, Location, Problem, did_you_mean
 from .evidence import QuoteNotFound, locate
 from .facts import (
     FACT_MODELS,
@@ -502,8 +503,7 @@ def _schema_problem(doc: YamlDocument, error: Any) -> Problem:
         )
     if kind in {"union_tag_invalid", "union_tag_not_found"}:
         given = error.get("ctx", {}).get("tag", "")
-        close = difflib.get_close_matches(str(given), list(FACT_MODELS), n=1)
-        hint = f"did you mean {close[0]!r}?" if close else f"kinds: {', '.join(FACT_MODELS)}"
+        hint = did_you_mean(str(given), FACT_MODELS, f"kinds: {', '.join(FACT_MODELS)}")
         if kind == "union_tag_not_found":
             return Problem(
                 doc.location(path), "a fact without a `kind`", f"kinds: {', '.join(FACT_MODELS)}"
@@ -521,7 +521,11 @@ def _schema_problem(doc: YamlDocument, error: Any) -> Problem:
     shown = error.get("input")
     if not isinstance(shown, dict | list) and shown is not None and repr(shown) not in message:
         message += f" (got {shown!r})"
-    return Problem(doc.location(path), message, _hint_for(kind, message, shown))
+    hint = _hint_for(kind, message, shown)
+    if kind == "literal_error":  # one of a list of names (an entity's type): the nearest
+        allowed = re.findall(r"'([^']*)'", str(error.get("ctx", {}).get("expected", "")))
+        hint = did_you_mean(str(shown), allowed, hint)
+    return Problem(doc.location(path), message, hint)
 
 
 _VALUE_HINTS = {
