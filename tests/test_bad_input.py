@@ -241,6 +241,11 @@ CASES = [
         id="8-label-NO",
     ),
     pytest.param(
+        Case(REGISTRY, "    wikidata: Q317521\n", f"    wikidata: {MARK}317521\n",
+             ("unquoted '317521'", "int 317521"), 'write the item id with its Q: "Q317521"'),
+        id="8-wikidata-number",
+    ),
+    pytest.param(
         Case(REGISTRY, "    label: Microsoft\n", f"    label: {MARK}1.10\n",
              ("unquoted '1.10'", "float 1.1", "not as text"), 'put it in quotes: "1.10"'),
         id="8-label-1.10",

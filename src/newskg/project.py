@@ -512,10 +512,13 @@ def _schema_problem(doc: YamlDocument, error: Any) -> Problem:
     if kind == "string_type" and path in doc.implicit:
         written = doc.implicit[path]
         value = error.get("input")
+        hint = f'put it in quotes: "{written}"'
+        if path[-1:] == ("wikidata",) and written.isdigit():  # quoted, it is still no item id
+            hint = f'write the item id with its Q: "Q{written}"'
         return Problem(
             doc.location(path),
             f"YAML reads the unquoted {written!r} as {type(value).__name__} {value}, not as text",
-            f'put it in quotes: "{written}"',
+            hint,
         )
     message = error["msg"].removeprefix("Value error, ")
     shown = error.get("input")
