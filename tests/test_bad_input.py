@@ -342,6 +342,13 @@ CASES = [
         id="12-local-entity-in-two-articles",
     ),
     pytest.param(
+        Case(REGISTRY, "    wikidata: Q317521\n",
+             f"    wikidata: Q317521\n  - id: {MARK}elon-musk\n    type: Person\n"
+             "    label: Elon Musk\n    description: The same man again.\n",
+             ("duplicate entity id 'elon-musk' (first at line 6)",), "rename or merge"),
+        id="12-duplicate-registry-id",
+    ),
+    pytest.param(
         Case(ARTICLE, "  - id: emails\n", f"  - id: {MARK}emails-published\n",
              ("duplicate fact id 'emails-published'",), "unique within an article"),
         id="12-duplicate-fact-id",

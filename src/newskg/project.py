@@ -159,7 +159,8 @@ def _load_registry(
             problems.append(
                 Problem(
                     doc.location(("entities", index, "id")),
-                    f"duplicate entity id {entity.id!r}",
+                    f"duplicate entity id {entity.id!r} (first at line "
+                    f"{locations[entity.id].line})",
                     "each registry id names one thing: rename or merge the entries",
                 )
             )
