@@ -23,6 +23,8 @@ from newskg.cli import main
 from newskg.project import load_project
 from newskg.yamlio import MAX_BYTES
 
+from .helpers import run_cli
+
 REPO = Path(__file__).resolve().parents[1]
 ARTICLE_ID = "bi-2024-03-06-altman-musk"
 ARTICLE = f"data/articles/{ARTICLE_ID}.yaml"
@@ -514,14 +516,6 @@ def test_one_bad_fact_does_not_hide_the_problems_of_the_others(
     assert err[-1] == "newskg: 3 problems in the data"
 
 
-def _cli(*args: str) -> int:
-    try:
-        main(list(args))
-    except SystemExit as stop:
-        return int(stop.code or 0)
-    return 0
-
-
 @pytest.mark.parametrize(
     ("output", "said"),
     [
@@ -538,7 +532,7 @@ def test_an_output_that_cannot_be_written_is_one_line_not_a_traceback(
     (folder / "a-file").write_text("not a folder", encoding="utf-8")
     target = output.format(tmp=folder)
     for command in (["export", "--format", "turtle"], ["query", "people", "--format", "csv"]):
-        assert _cli(*command, "--project", str(project), "-o", target) == 2
+        assert run_cli(*command, "--project", str(project), "-o", target) == 2
         err = capsys.readouterr().err
         assert f"newskg: error: cannot write {target}: {said}" in err
         assert "Traceback" not in err
@@ -550,7 +544,7 @@ def test_an_output_that_cannot_be_written_is_one_line_not_a_traceback(
 def test_a_full_disk_is_one_line_not_a_traceback(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert _cli("export", "--project", str(project), "-o", "/dev/full", "--format", "nt") == 3
+    assert run_cli("export", "--project", str(project), "-o", "/dev/full", "--format", "nt") == 3
     err = capsys.readouterr().err
     assert "newskg: error: the file system failed: No space left on device" in err
     assert "Traceback" not in err
@@ -569,7 +563,7 @@ def test_a_full_disk_is_one_line_not_a_traceback(
 def test_a_time_limit_of_no_time_is_a_usage_error(
     project: Path, capsys: pytest.CaptureFixture[str], args: list[str]
 ) -> None:
-    assert _cli(*args, "--project", str(project)) == 2
+    assert run_cli(*args, "--project", str(project)) == 2
     assert "Invalid value for '--timeout'" in capsys.readouterr().err
     assert not (project / "build").exists()  # refused before anything ran
 
@@ -596,11 +590,11 @@ def test_a_setting_newskg_does_not_know_is_an_error_not_a_silent_default(
     project: Path, capsys: pytest.CaptureFixture[str], toml: str, said: str
 ) -> None:
     (project / "newskg.toml").write_text(toml, encoding="utf-8")
-    assert _cli("build", "--project", str(project)) == 1
+    assert run_cli("build", "--project", str(project)) == 1
     assert said in capsys.readouterr().err
     assert not (project / "build").exists()
     (project / "newskg.toml").write_text(
         '[project]\nbase_iri = "https://other.org/"\n\n[endpoints.mine]\nstore = "http://127.0.0.1:9/store"\n',
         encoding="utf-8",
     )
-    assert _cli("build", "--project", str(project)) == 0  # the profiles' keys are checked apart
+    assert run_cli("build", "--project", str(project)) == 0  # the profiles' keys are checked apart

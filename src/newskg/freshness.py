@@ -109,16 +109,8 @@ def _folder(top: str) -> Iterator[Callable[[str], tuple[int, int] | None]]:
     except OSError:
         yield lambda name: mtime_size(f"{top}/{name}")
         return
-
-    def stat(name: str) -> tuple[int, int] | None:
-        try:
-            found = os.stat(name, dir_fd=descriptor)
-        except FileNotFoundError:
-            return None
-        return found.st_mtime_ns, found.st_size
-
     try:
-        yield stat
+        yield lambda name: mtime_size(name, descriptor)
     finally:
         os.close(descriptor)
 
@@ -143,10 +135,11 @@ def up_to_date(root: Path) -> bool:
     )
 
 
-def mtime_size(path: str) -> tuple[int, int] | None:
-    """A file's modification time (ns) and size; None when there is no such file."""
+def mtime_size(path: str, folder: int | None = None) -> tuple[int, int] | None:
+    """A file's modification time (ns) and size, its path relative to the open `folder`
+    if given; None when there is no such file."""
     try:
-        found = os.stat(path)
+        found = os.stat(path, dir_fd=folder)
     except FileNotFoundError:
         return None
     return found.st_mtime_ns, found.st_size
