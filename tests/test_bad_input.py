@@ -557,7 +557,7 @@ def test_a_full_disk_is_one_line_not_a_traceback(
         ["check", "--timeout", "-1"],
         ["query", "people", "--timeout", "-5"],
         ["draw", "--entity", "elon-musk", "--timeout", "0"],
-        ["push", "http://127.0.0.1:9/store", "--timeout", "-1"],
+        ["push", "--endpoint", "http://127.0.0.1:9/store", "--timeout", "-1"],
     ],
 )
 def test_a_time_limit_of_no_time_is_a_usage_error(
