@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import NamedNode, Quad, RdfFormat, Store, serialize
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, serialize
 
 from . import __version__
 from .children import Child
@@ -255,7 +255,8 @@ class Run:
 
         disk = Store.read_only(str(folder.path / "store"))
         store = Store()
-        store.load(self._base(disk, folder.path / BASE, rules), format=RdfFormat.N_QUADS)
+        base = self._base(disk, folder.path / BASE, rules)
+        store.load(base, format=RdfFormat.N_QUADS, lenient=True)  # our own dump: 0.3 s less
         articles = self.manifest.get("articles", {})
         for unit in units:  # in bulk: copying quad by quad through Python took seconds
             names = article_graphs(self.manifest, unit) if unit in articles else []
@@ -304,7 +305,9 @@ class Run:
                 _other_core, self.root, self.manifest, self.stored, self.timeout, store_path, units
             )
             store = _in_memory(store_path.parent, len(store)) or store
-        results = self._shacl(store, _shape_queries())
+        around = self._around(store, units) if store_path is None else store
+        results = self._shacl(around, _shape_queries())
+        del around
         if store_path is not None:
             owl, located = _wait(other)
             for unit, (own, clashes_found) in owl.items():
@@ -314,6 +317,28 @@ class Run:
                 give(unit, finding)
         self._locate_shacl(store, results, give)
         return found
+
+    def _around(self, store: Store, units: list[str]) -> Store:
+        """The units' graphs with the registry's statements about what they name: all
+        that the shapes read of a result the units own.  A shape reads its focus node's
+        statements and the types of the values it checks; the units own a result when
+        their graphs state its focus (with its value, if it has one), so that value is
+        named in them too.  The shapes read every target of their store: over the whole
+        registry they took 2.3 s for one changed article at 10,000 articles, and the
+        results about the registry's other entries were dropped."""
+        from .pipeline import article_graphs
+
+        if REGISTRY in units:
+            return store
+        graphs = [NamedNode(g) for u in units for g in article_graphs(self.manifest, u)]
+        quads = [q for g in graphs for q in store.quads_for_pattern(None, None, None, g)]
+        named = {t for q in quads for t in (q.subject, q.object) if not isinstance(t, Literal)}
+        small = Store()
+        small.extend(quads)
+        small.extend(
+            q for t in named for q in store.quads_for_pattern(t, None, None, self.registry_graph)
+        )
+        return small
 
     def owner(self, store: Store, iri: str, prop: str | None = None, value: Any = None) -> str:
         """The unit a finding about `iri` belongs to: the article its IRI names, else the
