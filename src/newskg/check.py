@@ -11,10 +11,11 @@ the article's sources and of everything a finding can depend on beyond it (the r
 the ontology, the shapes, the stored checks, newskg's version).  A check after one
 article changed runs them on a small in-memory store of that article's graphs with the
 registry and the ontology, and takes the other articles' findings from the file; from
-scratch, they run once over the whole corpus, on both cores: the shapes on an in-memory
-copy of the build's graphs, the consistency and the stored checks in a child process on
-the embedded store.  Each finding belongs to the
-article whose graphs describe the resource it names, else to the registry.
+scratch, they run once over the whole corpus, on both cores: the shapes a chunk of
+articles' graph files at a time (:mod:`newskg.shape_chunks`), the consistency and the
+stored checks in a child process on the embedded store, which then takes chunks too.
+Each finding belongs to the article whose graphs describe the resource it names, else
+to the registry.
 
 It writes nothing outside build/ (it builds the embedded store it checks).
 """
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,7 +33,7 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, serialize
 
-from . import __version__
+from . import __version__, shape_chunks
 from .children import Child
 from .consistency import HERMIT_LIMIT, Axioms, Clash, HermitRun, Triple, clashes
 from .errors import DataErrors, Location
@@ -48,11 +50,6 @@ BASE = "check-base.nq"
 SMALL_RUN = 200
 """Up to this many changed articles are checked on a store of their own; more, and the
 checks run over the whole embedded store."""
-
-MEMORY_LIMIT = 1 << 30
-"""Up to this many bytes of graph files (TriG; about 13,000 articles like the benchmark's),
-a check from scratch runs the shapes on an in-memory copy of the graphs, which takes about
-seven bytes of memory per byte of TriG; above it, on the on-disk store."""
 
 REGISTRY = ""
 """The unit of findings that belong to no article: the registry's."""
@@ -241,12 +238,46 @@ class Run:
 
     def whole(self, folder: Any, rules: str) -> dict[str, _Unit]:
         """Every unit, over the whole corpus (and the registry kept ready for the next
-        check after a change)."""
+        check after a change): the consistency and the stored checks in a second
+        process, which then helps this one with the shapes' chunks."""
+        from .pipeline import GRAPHS_DIR
+
         store_path = folder.path / "store"
-        store = Store.read_only(str(store_path))
-        self._base(store, folder.path / BASE, rules)
-        articles = sorted(self.manifest.get("articles", {}))
-        return self._units(store, [*articles, REGISTRY], store_path)
+        disk = Store.read_only(str(store_path))
+        registry = self._base(disk, folder.path / BASE, rules)
+        units = [*sorted(self.manifest.get("articles", {})), REGISTRY]
+        found, give = self._collect(units)
+        queries = _shape_queries()
+        chunks = shape_chunks.plan(folder.path / GRAPHS_DIR / "articles", units[:-1])
+        with tempfile.TemporaryDirectory(prefix="newskg-check-") as folder_name:
+            claims = Path(folder_name)
+            other = Child(
+                _other_core,
+                *(self.root, self.manifest, self.stored, self.timeout, store_path, units),
+                *(chunks, claims),
+            )
+            try:
+                runs = shape_chunks.run(
+                    chunks, claims, disk, self.mint.base, self.locator.article_of, queries
+                )
+                mine = [c for c in self.step("SHACL shapes", runs, len(chunks)) if c is not None]
+            except BaseException:
+                other.stop()
+                raise
+            owl, located, theirs = _wait(other)
+        for unit, (own, clashes_found) in owl.items():
+            found[unit].own = own
+            found[unit].findings += clashes_found
+        for unit, finding in located:
+            give(unit, finding)
+        if theirs is None:  # the graph files do not hold the store: check the store itself
+            store, results = disk, self._shacl(disk, queries)
+        else:
+            store, results = shape_chunks.shared_results(
+                registry, [*mine, *theirs], self.locator.article_of, queries
+            )
+        self._locate_shacl(store, results, give)
+        return found
 
     def some(self, folder: Any, units: list[str], rules: str) -> dict[str, _Unit]:
         """Some articles, over an in-memory store of their graphs, the registry's and
@@ -265,7 +296,7 @@ class Run:
                 data = disk.dump(format=RdfFormat.N_TRIPLES, from_graph=graph)
                 store.load(data, format=RdfFormat.N_TRIPLES, to_graph=graph)
         del disk
-        return self._units(store, units, None)
+        return self._units(store, units)
 
     def _base(self, disk: Store, path: Path, rules: str) -> bytes:
         """The registry's and the ontology's graphs as N-Quads, kept in build/ while the
@@ -289,34 +320,26 @@ class Run:
         tmp.replace(path)
         return data
 
-    def _units(self, store: Store, units: list[str], store_path: Path | None) -> dict[str, _Unit]:
+    def _units(self, store: Store, units: list[str]) -> dict[str, _Unit]:
+        """Every check of a few units, in this process, on an in-memory store."""
+        found, give = self._collect(units)
+        self._consistency(store, units, found)
+        self._stored_checks(store, None, give)
+        results = self._shacl(self._around(store, units), _shape_queries())
+        self._locate_shacl(store, results, give)
+        return found
+
+    def _collect(self, units: list[str]) -> tuple[dict[str, _Unit], Callable[[str, Finding], None]]:
+        """The units' findings, empty, and how to give one a finding (those of other
+        units are dropped, and not even located: see `wanted`)."""
         found: dict[str, _Unit] = {u: _Unit() for u in units}
-        self.wanted = set(units)  # findings of other units are not located, only dropped
+        self.wanted = set(units)
 
         def give(unit: str, finding: Finding) -> None:
             if unit in found:
                 found[unit].findings.append(finding)
 
-        if store_path is None:  # a few articles: everything here, in memory
-            self._consistency(store, units, found)
-            self._stored_checks(store, None, give)
-        else:  # the consistency and the stored checks on the other core, the shapes here
-            other = Child(
-                _other_core, self.root, self.manifest, self.stored, self.timeout, store_path, units
-            )
-            store = _in_memory(store_path.parent, len(store)) or store
-        around = self._around(store, units) if store_path is None else store
-        results = self._shacl(around, _shape_queries())
-        del around
-        if store_path is not None:
-            owl, located = _wait(other)
-            for unit, (own, clashes_found) in owl.items():
-                found[unit].own = own
-                found[unit].findings += clashes_found
-            for unit, finding in located:
-                give(unit, finding)
-        self._locate_shacl(store, results, give)
-        return found
+        return found, give
 
     def _around(self, store: Store, units: list[str]) -> Store:
         """The units' graphs with the registry's statements about what they name: all
@@ -464,24 +487,6 @@ def _shape_queries() -> list[Any]:
     return shacl.compile_shapes(shapes, ontology)
 
 
-def _in_memory(build: Path, statements: int) -> Store | None:
-    """The build's graphs in an in-memory store, while their files are under
-    :data:`MEMORY_LIMIT`: the shapes' queries look up ten times faster there than in the
-    on-disk store (1.4 s against 0.14 s a query at 1,000 articles), and the graph files
-    load in a third of the time it takes to read the statements out of the store.  None
-    when the copy does not hold as many statements as the store: a store changed behind
-    the build's back is checked as it is."""
-    from .pipeline import GRAPHS_DIR
-
-    files = sorted((build / GRAPHS_DIR).rglob("*.trig"))
-    if sum(f.stat().st_size for f in files) > MEMORY_LIMIT:
-        return None
-    store = Store()
-    for path in files:  # load, not bulk_load: 52 s against 132 s at 10,000 articles here
-        store.load(path=str(path), format=RdfFormat.TRIG)
-    return store if len(store) == statements else None
-
-
 def _wait(other: Child) -> Any:
     """The other core's findings; its failure (a stored check that ran past the
     timeout, say) as newskg's store error, as when it ran in this process."""
@@ -501,9 +506,17 @@ def _other_core(
     timeout: float,
     store_path: Path,
     units: list[str],
-) -> tuple[dict[str, tuple[int, list[Finding]]], list[tuple[str, Finding]]]:
+    chunks: list[shape_chunks.Chunk],
+    claims: Path,
+) -> tuple[
+    dict[str, tuple[int, list[Finding]]],
+    list[tuple[str, Finding]],
+    list[shape_chunks.ChunkResults] | None,
+]:
     """In a child, beside the parent's shapes: the consistency checks of every unit and
-    the stored checks (on the on-disk store, each stopped at the timeout)."""
+    the stored checks (on the on-disk store, each stopped at the timeout), then the
+    shapes' chunks that the parent has not claimed.  None for those when the graph
+    files do not hold the store: the parent then runs the shapes on the store."""
     from .pipeline import GRAPHS_DIR
 
     run = Run(root, manifest, Locator(root, manifest), stored, timeout, _silent)
@@ -512,12 +525,20 @@ def _other_core(
     found = {u: _Unit() for u in units}
     files = store_path.parent / GRAPHS_DIR
     counted = run._consistency(store, units, found, files)
-    if not _files_hold_the_store(files, counted, len(store)):
+    holds = _files_hold_the_store(files, counted, len(store))
+    if not holds:
         found = {u: _Unit() for u in units}  # the store changed behind the build's back
         run._consistency(store, units, found)
     located: list[tuple[str, Finding]] = []
     run._stored_checks(store, store_path, lambda unit, finding: located.append((unit, finding)))
-    return {u: (f.own, f.findings) for u, f in found.items()}, located
+    theirs = None
+    if holds:
+        queries = _shape_queries()
+        runs = shape_chunks.run(
+            chunks, claims, store, run.mint.base, run.locator.article_of, queries
+        )
+        theirs = [c for c in runs if c is not None]
+    return {u: (f.own, f.findings) for u, f in found.items()}, located, theirs
 
 
 def _files_hold_the_store(files: Path, in_articles: int | None, statements: int) -> bool:

@@ -20,7 +20,7 @@ focus node, path, value, severity and message.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -375,15 +375,19 @@ def _property_constraints(
 # -- running them ------------------------------------------------------------------------------
 
 
-def run_queries(store: Store, queries: list[ShapeQuery]) -> Iterator[Result]:
-    """Every result of the compiled shapes on the union of the store's graphs."""
+def run_queries(
+    store: Store, queries: list[ShapeQuery], keep: Callable[[Term], bool] | None = None
+) -> Iterator[Result]:
+    """Every result of the compiled shapes on the union of the store's graphs (whose
+    focus node `keep` accepts: the others are not worded, which takes longer than
+    finding them)."""
     for query in queries:
         rows: Any = store.query(
             query.sparql, use_default_graph_as_union=True, prefixes=dict(query.prefixes)
         )
         for row in rows:
             focus = row["this"]
-            if focus is None:
+            if focus is None or (keep is not None and not keep(focus)):
                 continue
             value = row["value"] if query.has_value else None
             if query.path is None and value is None:

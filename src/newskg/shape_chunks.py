@@ -1,0 +1,175 @@
+"""The SHACL shapes over a whole corpus, a few hundred articles at a time, on both cores.
+
+A shape reads its focus node's statements and the types of the values it checks (see
+:mod:`newskg.shacl`'s templates; the evidence rule also reads the annotations of the
+focus, which its article makes).  So the results split cleanly in two:
+
+- about a resource an article mints (its facts, claims, annotations, times, itself):
+  only that article's graphs state it, so the shapes run on a chunk of articles' graph
+  files, with the types that the whole store gives their other values (an article may
+  type a registry entry, and that type counts for every article that names it);
+- about a shared resource (a registry entry, an article's own entity, a lawsuit several
+  articles describe): every graph may state something about it, so the chunks collect
+  those statements, and at the end the shapes run once over them and the registry.
+
+Each result is then exactly the one a run over the whole corpus in one store gives (a
+test compares them), and memory stays that of one chunk (about 0.3 GB), where the whole
+corpus in one in-memory store took 5.1 GB at 10,000 articles.  Chunks are claimed
+through files in a shared folder, so that the process that does the other checks takes
+chunks too once it is done.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, serialize
+
+from . import shacl
+from .sparql import values_block
+
+CHUNK_BYTES = 40 << 20
+"""Graph files per chunk: about 500 articles like the benchmark's, 0.7 million
+statements, 0.3 GB in an in-memory store."""
+
+RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+MINTED = ("fact", "claim", "evidence", "time", "article")
+"""The parts of the IRI space where an article mints its own resources (as
+:meth:`newskg.provenance.Locator.article_of` reads them)."""
+
+_SHARED = """SELECT ?s ?p ?o ?g WHERE {{ {minted} GRAPH ?g {{ ?s ?p ?o }}
+  FILTER(isIRI(?s) && {outside}) }}"""
+_VALUES = """SELECT DISTINCT ?o WHERE {{ {minted} GRAPH ?g {{ ?s ?p ?o }}
+  FILTER(isIRI(?o) && {outside}) }}"""
+
+
+def _query(template: str, base: str, term: str) -> str:
+    """`template` with the minted parts of the IRI space as a VALUES block (the base IRI
+    is the user's: it reaches the query as a term, never as text)."""
+    block = values_block(list(MINTED), [[Literal(f"{base}id/{kind}/") for kind in MINTED]])
+    outside = " && ".join(f"!STRSTARTS(STR(?{term}), ?{kind})" for kind in MINTED)
+    return template.format(minted=block, outside=outside)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Some articles and their graph files."""
+
+    index: int
+    articles: tuple[str, ...]
+    paths: tuple[Path, ...]
+
+
+@dataclass
+class ChunkResults:
+    """What the shapes found about a chunk's own resources, and the statements its
+    graphs make about shared ones (N-Quads, with the types of their values that the
+    chunk mints)."""
+
+    results: list[shacl.Result]
+    shared: bytes
+
+
+def plan(folder: Path, articles: list[str], chunk_bytes: int = CHUNK_BYTES) -> list[Chunk]:
+    """The articles in chunks of about `chunk_bytes` of graph files, in id order."""
+    chunks: list[Chunk] = []
+    ids: list[str] = []
+    paths: list[Path] = []
+    size = 0
+    for article in articles:
+        path = folder / f"{article}.trig"
+        ids.append(article)
+        paths.append(path)
+        size += path.stat().st_size
+        if size >= chunk_bytes:
+            chunks.append(Chunk(len(chunks), tuple(ids), tuple(paths)))
+            ids, paths, size = [], [], 0
+    if ids:
+        chunks.append(Chunk(len(chunks), tuple(ids), tuple(paths)))
+    return chunks
+
+
+def claim(claims: Path, chunk: Chunk) -> bool:
+    """Whether this process takes the chunk (the first to create its file does)."""
+    try:
+        os.close(os.open(claims / str(chunk.index), os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    return True
+
+
+def run(
+    chunks: Iterable[Chunk],
+    claims: Path,
+    disk: Store,
+    base: str,
+    article_of: Callable[[str], str | None],
+    queries: list[shacl.ShapeQuery],
+) -> Iterator[ChunkResults | None]:
+    """Each chunk's results, for the chunks this process claims (None for the others,
+    so that a progress bar can count every chunk)."""
+    for chunk in chunks:
+        yield one(chunk, disk, base, article_of, queries) if claim(claims, chunk) else None
+
+
+def one(
+    chunk: Chunk,
+    disk: Store,
+    base: str,
+    article_of: Callable[[str], str | None],
+    queries: list[shacl.ShapeQuery],
+) -> ChunkResults:
+    """The shapes on one chunk's graph files (see the module's docstring)."""
+    store = Store()
+    for path in chunk.paths:  # newskg's own files, checked against the store's size
+        store.load(path=str(path), format=RdfFormat.TRIG, lenient=True)
+    shared = [
+        Quad(row["s"], row["p"], row["o"], row["g"])
+        for row in store.query(_query(_SHARED, base, "s"))  # type: ignore[union-attr]
+    ]
+    minted_values = {q.object for q in shared if isinstance(q.object, NamedNode)}
+    shared += [
+        q
+        for value in minted_values
+        if article_of(value.value) is not None
+        for q in store.quads_for_pattern(value, RDF_TYPE, None, None)
+    ]
+    values = [row["o"] for row in store.query(_query(_VALUES, base, "o"))]  # type: ignore[union-attr]
+    store.extend(
+        [q for value in values for q in disk.quads_for_pattern(value, RDF_TYPE, None, None)]
+    )
+    own = set(chunk.articles)
+
+    def keep(focus: Any) -> bool:
+        return not isinstance(focus, NamedNode) or article_of(focus.value) in own
+
+    results = list(shacl.run_queries(store, queries, keep))
+    return ChunkResults(results, serialize(shared, format=RdfFormat.N_QUADS) or b"")
+
+
+def shared_results(
+    registry: bytes,
+    chunks: Iterable[ChunkResults],
+    article_of: Callable[[str], str | None],
+    queries: list[shacl.ShapeQuery],
+) -> tuple[Store, set[shacl.Result]]:
+    """Every result: the chunks', and the shapes' over the shared resources (the
+    registry's and ontology's graphs, `registry` as N-Quads, with what every chunk's
+    graphs state about them); and the store of the shared resources, where a result's
+    article is looked up."""
+    store = Store()
+    store.load(registry, format=RdfFormat.N_QUADS, lenient=True)
+    results: set[shacl.Result] = set()
+    for chunk in chunks:
+        store.load(chunk.shared, format=RdfFormat.N_QUADS, lenient=True)
+        results.update(chunk.results)
+
+    def keep(focus: Any) -> bool:
+        return isinstance(focus, NamedNode) and article_of(focus.value) is None
+
+    results.update(shacl.run_queries(store, queries, keep))
+    return store, results
