@@ -381,3 +381,16 @@ def test_progress_stays_off_stderr_when_it_is_not_a_terminal(
 ) -> None:
     assert run_cli("check", "--project", str(project)) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_compiled_rules_are_kept_and_read_back(tmp_path: Path) -> None:
+    from newskg.check import RULES, _compiled
+
+    queries, axioms = _compiled(tmp_path)
+    kept = (tmp_path / RULES).read_text(encoding="utf-8")
+    again, axioms_again = _compiled(tmp_path)
+    assert (again, axioms_again) == (queries, axioms)
+    assert all(q.names is None for q in again) and all(q.names is not None for q in queries)
+    (tmp_path / RULES).write_text('{"key": "another ontology"}', encoding="utf-8")
+    assert _compiled(tmp_path) == (queries, axioms)
+    assert (tmp_path / RULES).read_text(encoding="utf-8") == kept

@@ -11,7 +11,7 @@ from benchmarks.generate import generate
 from pyoxigraph import RdfFormat, Store, parse
 
 from newskg import build, shape_chunks
-from newskg.check import Run, _shape_queries, _silent
+from newskg.check import Run, _silent
 from newskg.pipeline import GRAPHS_DIR, BuildDir
 from newskg.provenance import Locator
 from newskg.shacl import Result, run_queries
@@ -68,7 +68,7 @@ def test_chunks_find_what_one_store_finds(corpus: Path) -> None:
     folder = corpus / "build" / GRAPHS_DIR
     manifest = BuildDir(corpus).read_manifest()
     run = Run(corpus, manifest, Locator(corpus, manifest), {}, 60.0, _silent)
-    queries = _shape_queries()
+    queries = run.compiled()[0]
     everything = Store()
     for path in sorted(folder.rglob("*.trig")):
         everything.load(path=str(path), format=RdfFormat.TRIG)

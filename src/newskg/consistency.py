@@ -57,6 +57,31 @@ class Axioms:
     ranges: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     union_ranges: dict[str, list[frozenset[str]]] = field(default_factory=lambda: defaultdict(list))
 
+    def as_json(self) -> dict[str, Any]:
+        """The axioms as JSON, sets as sorted lists."""
+        return {
+            "supers": {c: sorted(s) for c, s in sorted(self.supers.items())},
+            "disjoint": sorted(sorted(pair) for pair in self.disjoint),
+            "domains": {p: sorted(s) for p, s in sorted(self.domains.items())},
+            "ranges": {p: sorted(s) for p, s in sorted(self.ranges.items())},
+            "union_ranges": {
+                p: [sorted(u) for u in unions] for p, unions in sorted(self.union_ranges.items())
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Axioms:
+        """Axioms that :meth:`as_json` wrote."""
+        return cls(
+            supers={c: set(s) for c, s in data["supers"].items()},
+            disjoint={frozenset(pair) for pair in data["disjoint"]},
+            domains=defaultdict(set, {p: set(s) for p, s in data["domains"].items()}),
+            ranges=defaultdict(set, {p: set(s) for p, s in data["ranges"].items()}),
+            union_ranges=defaultdict(
+                list, {p: [frozenset(u) for u in us] for p, us in data["union_ranges"].items()}
+            ),
+        )
+
     @classmethod
     def from_ontology(cls, graph: Any) -> Axioms:
         """Read the axioms from an rdflib graph of the ontology."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -144,10 +145,60 @@ class ShapeQuery:
     def word(self, focus: Term, value: Term | None) -> str:
         if self.message is not None:
             return self.message
+        names = self.names if self.names is not None else _ontology_names()
         return self.wording.format(
-            focus=_stringify_data(focus, self.names),
-            value=_stringify_data(value, self.names) if value else "",
+            focus=_stringify_data(focus, names),
+            value=_stringify_data(value, names) if value else "",
         )
+
+    def as_json(self) -> dict[str, Any]:
+        """The query without its `names` (terms in N-Triples syntax), for
+        :func:`compiled`'s file."""
+        return {
+            "template": self.template,
+            "values": [[name, [str(t) for t in terms]] for name, terms in self.values],
+            "path": self.path,
+            "severity": self.severity,
+            "shape": self.shape,
+            "message": self.message,
+            "wording": self.wording,
+            "has_value": self.has_value,
+            "prefixes": [list(pair) for pair in self.prefixes],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ShapeQuery:
+        """A query :meth:`as_json` wrote; its nodes are worded with the ontology's
+        prefixes, read when the first result is worded."""
+        values = tuple(
+            (name, tuple(_parse_term(t) for t in terms)) for name, terms in data["values"]
+        )
+        prefixes = tuple((str(a), str(b)) for a, b in data["prefixes"])
+        fields = {k: data[k] for k in ("template", "path", "severity", "shape", "message")}
+        return cls(
+            **fields,
+            values=values,
+            wording=data["wording"],
+            has_value=bool(data["has_value"]),
+            prefixes=prefixes,
+        )
+
+
+def _parse_term(text: str) -> Bound:
+    from pyoxigraph import parse
+
+    term = next(iter(parse(f"<x:s> <x:p> {text} .", format=RdfFormat.N_TRIPLES))).object
+    if not isinstance(term, NamedNode | OxLiteral):
+        raise ValueError(f"not a shape's term: {text}")
+    return term
+
+
+@lru_cache(maxsize=1)
+def _ontology_names() -> Any:
+    """The ontology as an rdflib graph, for its prefixes."""
+    from .ontology import load_turtle
+
+    return load_turtle()
 
 
 # -- compiling the shapes -------------------------------------------------------------------
