@@ -276,36 +276,46 @@ class Run:
         units = [*sorted(self.manifest.get("articles", {})), REGISTRY]
         found, give = self._collect(units)
         queries = self.compiled()[0]
-        chunks = shape_chunks.plan(folder.path / GRAPHS_DIR / "articles", units[:-1])
-        with tempfile.TemporaryDirectory(prefix="newskg-check-") as folder_name:
-            claims = Path(folder_name)
+        chunks = shape_chunks.plan(
+            folder.path / GRAPHS_DIR / "articles", units[:-1], shape_chunks.CHUNK_BYTES
+        )
+        with tempfile.TemporaryDirectory(prefix=".check-claims-", dir=folder.path) as name:
+            claims = Path(name)
             other = Child(
                 _other_core,
                 *(self.root, self.manifest, self.stored, self.timeout, store_path, units),
                 *(chunks, claims),
             )
             try:
-                runs = shape_chunks.run(
-                    chunks, claims, disk, self.mint.base, self.locator.article_of, queries
-                )
-                mine = [c for c in self.step("SHACL shapes", runs, len(chunks)) if c is not None]
+                mine = self._chunks(chunks, claims, disk, queries)
+                owl, located, theirs = _wait(other)
             except BaseException:
                 other.stop()
                 raise
-            owl, located, theirs = _wait(other)
         for unit, (own, clashes_found) in owl.items():
             found[unit].own = own
             found[unit].findings += clashes_found
         for unit, finding in located:
             give(unit, finding)
-        if theirs is None:  # the graph files do not hold the store: check the store itself
+        if mine is None or theirs is None:  # the graph files do not hold the store
             store, results = disk, self._shacl(disk, queries)
         else:
             store, results = shape_chunks.shared_results(
-                registry, [*mine, *theirs], self.locator.article_of, queries
+                registry, [*mine, *theirs], self.mint.base, queries
             )
         self._locate_shacl(store, results, give)
         return found
+
+    def _chunks(
+        self, chunks: list[shape_chunks.Chunk], claims: Path, disk: Store, queries: list[Any]
+    ) -> list[shape_chunks.ChunkResults] | None:
+        """The results of the chunks this process claims; None when a graph file does
+        not parse (changed behind the build's back: the store is checked instead)."""
+        runs = shape_chunks.run(chunks, claims, disk, self.mint.base, queries)
+        try:
+            return [c for c in self.step("SHACL shapes", runs, len(chunks)) if c is not None]
+        except (SyntaxError, OSError):
+            return None
 
     def some(self, folder: Any, units: list[str], rules: str) -> dict[str, _Unit]:
         """Some articles, over an in-memory store of their graphs, the registry's and
@@ -588,9 +598,7 @@ def _other_core(
     theirs = None
     if holds:
         queries = run.compiled()[0]
-        runs = shape_chunks.run(
-            chunks, claims, store, run.mint.base, run.locator.article_of, queries
-        )
+        runs = shape_chunks.run(chunks, claims, store, run.mint.base, queries)
         theirs = [c for c in runs if c is not None]
     return {u: (f.own, f.findings) for u, f in found.items()}, located, theirs
 

@@ -1,28 +1,37 @@
-"""The SHACL shapes over a whole corpus, a few hundred articles at a time, on both cores.
+"""The SHACL shapes over a whole corpus, a few dozen articles at a time, on both cores.
 
 A shape reads its focus node's statements and the types of the values it checks (see
-:mod:`newskg.shacl`'s templates; the evidence rule also reads the annotations of the
-focus, which its article makes).  So the results split cleanly in two:
+:mod:`newskg.shacl`'s templates).  So the results split cleanly in two:
 
-- about a resource an article mints (its facts, claims, annotations, times, itself):
-  only that article's graphs state it, so the shapes run on a chunk of articles' graph
-  files, with the types that the whole store gives their other values (an article may
-  type a registry entry, and that type counts for every article that names it);
+- about a resource an article mints (its facts, claims, annotations, times, itself; a
+  blank node of its file): only that article's graphs state it, and its values are its
+  own resources or shared ones, so the shapes run on a chunk of articles' graph files,
+  with the types that the whole store gives the shared values (an article may type a
+  registry entry, even in a claim's graph, and that type counts for every article that
+  names it);
 - about a shared resource (a registry entry, an article's own entity, a lawsuit several
   articles describe): every graph may state something about it, so the chunks collect
-  those statements, and at the end the shapes run once over them and the registry.
+  those statements (with the types of their values that the chunks mint), and at the
+  end the shapes run once over them and the registry.
+
+One rule reads more: the evidence rule also reads the annotations and claims that point
+at its focus, which only the focus's article makes.  It spares a resource with a
+``dcterms:identifier``, and every shared resource has one (mapping.entity_quads gives
+every registry entry and article's own entity theirs); a test holds the build to that.
 
 Each result is then exactly the one a run over the whole corpus in one store gives (a
 test compares them), and memory stays that of one chunk, where the whole corpus in one
-in-memory store took 5.1 GB at 10,000 articles.  Chunks are claimed
-through files in a shared folder, so that the process that does the other checks takes
-chunks too once it is done.
+in-memory store took 5.1 GB at 10,000 articles.  Chunks are claimed through files in a
+shared folder, so that the process that does the other checks takes chunks too once it
+is done.  What a build cannot make (a resource minted by an article the manifest does
+not know, an article's value minted by another) may come out differently; graph files
+that do not hold the store are not used at all (see newskg.check).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +56,12 @@ _SHARED = """SELECT ?s ?p ?o ?g WHERE {{ {minted} GRAPH ?g {{ ?s ?p ?o }}
   FILTER(isIRI(?s) && {outside}) }}"""
 _VALUES = """SELECT DISTINCT ?o WHERE {{ {minted} GRAPH ?g {{ ?s ?p ?o }}
   FILTER(isIRI(?o) && {outside}) }}"""
+
+
+def minted(base: str, iri: str) -> bool:
+    """Whether `iri` lies where an article mints its own resources (the split that the
+    queries below make)."""
+    return any(iri.startswith(f"{base}id/{kind}/") for kind in MINTED)
 
 
 def _query(template: str, base: str, term: str) -> str:
@@ -109,20 +124,18 @@ def run(
     claims: Path,
     disk: Store,
     base: str,
-    article_of: Callable[[str], str | None],
     queries: list[shacl.ShapeQuery],
 ) -> Iterator[ChunkResults | None]:
     """Each chunk's results, for the chunks this process claims (None for the others,
     so that a progress bar can count every chunk)."""
     for chunk in chunks:
-        yield one(chunk, disk, base, article_of, queries) if claim(claims, chunk) else None
+        yield one(chunk, disk, base, queries) if claim(claims, chunk) else None
 
 
 def one(
     chunk: Chunk,
     disk: Store,
     base: str,
-    article_of: Callable[[str], str | None],
     queries: list[shacl.ShapeQuery],
 ) -> ChunkResults:
     """The shapes on one chunk's graph files (see the module's docstring)."""
@@ -133,21 +146,19 @@ def one(
         Quad(row["s"], row["p"], row["o"], row["g"])
         for row in store.query(_query(_SHARED, base, "s"))  # type: ignore[union-attr]
     ]
-    minted_values = {q.object for q in shared if isinstance(q.object, NamedNode)}
     shared += [
         q
-        for value in minted_values
-        if article_of(value.value) is not None
+        for value in {q.object for q in shared if isinstance(q.object, NamedNode)}
+        if minted(base, value.value)
         for q in store.quads_for_pattern(value, RDF_TYPE, None, None)
     ]
     values = [row["o"] for row in store.query(_query(_VALUES, base, "o"))]  # type: ignore[union-attr]
     store.extend(
         [q for value in values for q in disk.quads_for_pattern(value, RDF_TYPE, None, None)]
     )
-    own = set(chunk.articles)
 
     def keep(focus: Any) -> bool:
-        return not isinstance(focus, NamedNode) or article_of(focus.value) in own
+        return not isinstance(focus, NamedNode) or minted(base, focus.value)
 
     results = list(shacl.run_queries(store, queries, keep))
     return ChunkResults(results, serialize(shared, format=RdfFormat.N_QUADS) or b"")
@@ -156,7 +167,7 @@ def one(
 def shared_results(
     registry: bytes,
     chunks: Iterable[ChunkResults],
-    article_of: Callable[[str], str | None],
+    base: str,
     queries: list[shacl.ShapeQuery],
 ) -> tuple[Store, set[shacl.Result]]:
     """Every result: the chunks', and the shapes' over the shared resources (the
@@ -171,7 +182,7 @@ def shared_results(
         results.update(chunk.results)
 
     def keep(focus: Any) -> bool:
-        return isinstance(focus, NamedNode) and article_of(focus.value) is None
+        return isinstance(focus, NamedNode) and not minted(base, focus.value)
 
     results.update(shacl.run_queries(store, queries, keep))
     return store, results
