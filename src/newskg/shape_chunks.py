@@ -36,10 +36,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, serialize
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, Variable, serialize
 
 from . import shacl
-from .sparql import values_block
 
 CHUNK_BYTES = 2 << 20
 """Graph files per chunk: about 25 articles like the benchmark's.  Smaller stores are
@@ -52,10 +51,24 @@ MINTED = ("fact", "claim", "evidence", "time", "article")
 """The parts of the IRI space where an article mints its own resources (as
 :meth:`newskg.provenance.Locator.article_of` reads them)."""
 
-_SHARED = """SELECT ?s ?p ?o ?g WHERE {{ {minted} GRAPH ?g {{ ?s ?p ?o }}
-  FILTER(isIRI(?s) && {outside}) }}"""
-_VALUES = """SELECT DISTINCT ?o WHERE {{ {minted} GRAPH ?g {{ ?s ?p ?o }}
-  FILTER(isIRI(?o) && {outside}) }}"""
+
+SHARED = """SELECT ?s ?p ?o ?g ?fact ?claim ?evidence ?time ?article WHERE {
+  GRAPH ?g { ?s ?p ?o }
+  FILTER(isIRI(?s) && !STRSTARTS(STR(?s), ?fact) && !STRSTARTS(STR(?s), ?claim)
+         && !STRSTARTS(STR(?s), ?evidence) && !STRSTARTS(STR(?s), ?time)
+         && !STRSTARTS(STR(?s), ?article))
+}"""
+"""Every statement about a resource that no article mints (each variable of MINTED is
+bound to its part of the IRI space, see :func:`_select`; pyoxigraph binds only selected
+variables)."""
+
+VALUES = """SELECT DISTINCT ?o ?fact ?claim ?evidence ?time ?article WHERE {
+  GRAPH ?g { ?s ?p ?o }
+  FILTER(isIRI(?o) && !STRSTARTS(STR(?o), ?fact) && !STRSTARTS(STR(?o), ?claim)
+         && !STRSTARTS(STR(?o), ?evidence) && !STRSTARTS(STR(?o), ?time)
+         && !STRSTARTS(STR(?o), ?article))
+}"""
+"""Every value that no article mints."""
 
 
 def minted(base: str, iri: str) -> bool:
@@ -64,12 +77,11 @@ def minted(base: str, iri: str) -> bool:
     return any(iri.startswith(f"{base}id/{kind}/") for kind in MINTED)
 
 
-def _query(template: str, base: str, term: str) -> str:
-    """`template` with the minted parts of the IRI space as a VALUES block (the base IRI
-    is the user's: it reaches the query as a term, never as text)."""
-    block = values_block(list(MINTED), [[Literal(f"{base}id/{kind}/") for kind in MINTED]])
-    outside = " && ".join(f"!STRSTARTS(STR(?{term}), ?{kind})" for kind in MINTED)
-    return template.format(minted=block, outside=outside)
+def _select(store: Store, query: str, base: str) -> Any:
+    """`query`'s rows, with the parts of the IRI space under the base IRI bound as terms
+    (the base IRI is the user's: it never reaches the query's text)."""
+    bound: dict[Variable, Any] = {Variable(k): Literal(f"{base}id/{k}/") for k in MINTED}
+    return store.query(query, substitutions=bound)
 
 
 @dataclass(frozen=True)
@@ -142,17 +154,14 @@ def one(
     store = Store()
     for path in chunk.paths:  # newskg's own files, checked against the store's size
         store.load(path=str(path), format=RdfFormat.TRIG, lenient=True)
-    shared = [
-        Quad(row["s"], row["p"], row["o"], row["g"])
-        for row in store.query(_query(_SHARED, base, "s"))  # type: ignore[union-attr]
-    ]
+    shared = [Quad(row["s"], row["p"], row["o"], row["g"]) for row in _select(store, SHARED, base)]
     shared += [
         q
         for value in {q.object for q in shared if isinstance(q.object, NamedNode)}
         if minted(base, value.value)
         for q in store.quads_for_pattern(value, RDF_TYPE, None, None)
     ]
-    values = [row["o"] for row in store.query(_query(_VALUES, base, "o"))]  # type: ignore[union-attr]
+    values = [row["o"] for row in _select(store, VALUES, base)]
     store.extend(
         [q for value in values for q in disk.quads_for_pattern(value, RDF_TYPE, None, None)]
     )
