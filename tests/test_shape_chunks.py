@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 from benchmarks.generate import generate
-from pyoxigraph import RdfFormat, Store, parse
+from pyoxigraph import RdfFormat, Store
 
 from newskg import build, shape_chunks
 from newskg.check import CACHE, Run, _silent, check
 from newskg.pipeline import GRAPHS_DIR, BuildDir
 from newskg.provenance import Locator
-from newskg.shacl import Result, run_queries
+from newskg.shacl import Result, node, run_queries
 
 BASE = "https://example.org/newskg/"
 NK = BASE + "ontology#"
@@ -70,10 +70,7 @@ def _owned(run: Run, store: Store, results: set[Result]) -> set[tuple[Result, st
     """Each result with the unit it belongs to, as the check decides it."""
     owned = set()
     for result in results:
-        value = None
-        if result.value is not None:
-            statement = f"<x:s> <x:p> {result.value} ."
-            value = next(iter(parse(statement, format=RdfFormat.N_TRIPLES))).object
+        value = None if result.value is None else node(result.value)
         owned.add((result, run.owner(store, result.focus, result.path, value)))
     return owned
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -38,8 +37,9 @@ from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, serialize
 from . import __version__, shape_chunks
 from .children import Child
 from .consistency import HERMIT_LIMIT, Axioms, Clash, HermitRun, Triple, clashes
-from .errors import DataErrors, Location
+from .errors import DataErrors, Location, UsageError
 from .findings import Finding, Report
+from .formats import atomic_output
 from .layout import BUILD_DIR
 from .project import find_root, orphan_text_warnings
 from .provenance import Locator
@@ -433,16 +433,11 @@ class Run:
         self, store: Store, results: set[Any], give: Callable[[str, Finding], None]
     ) -> None:
         """Each SHACL result as a finding of the unit that owns its focus node."""
-        from pyoxigraph import parse
 
         from . import shacl
 
         for result in sorted(results, key=shacl.Result.key):
-            value = None
-            if result.value is not None:
-                value = next(
-                    iter(parse(f"<x:s> <x:p> {result.value} .", format=RdfFormat.N_TRIPLES))
-                ).object
+            value = None if result.value is None else shacl.node(result.value)
             unit = self.owner(store, result.focus, result.path, value)
             if unit not in self.wanted:
                 continue
@@ -544,10 +539,8 @@ def _compiled(build: Path) -> tuple[list[Any], Axioms]:
     queries = shacl.compile_shapes(shapes, ontology)
     axioms = Axioms.from_ontology(load_turtle())
     data = {"key": key, "queries": [q.as_json() for q in queries], "axioms": axioms.as_json()}
-    tmp = path.with_name(f"{RULES}.{os.getpid()}.tmp")  # the child may write it too
-    with contextlib.suppress(OSError):
-        tmp.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True), "utf-8")
-        tmp.replace(path)
+    with contextlib.suppress(OSError, UsageError), atomic_output(path) as stream:
+        stream.write(json.dumps(data, ensure_ascii=False, sort_keys=True).encode())
     return queries, axioms
 
 

@@ -184,10 +184,16 @@ class ShapeQuery:
         )
 
 
-def _parse_term(text: str) -> Bound:
+def node(text: str) -> Any:
+    """The term that `text` writes in N-Triples syntax (a result's value, a compiled
+    query's term)."""
     from pyoxigraph import parse
 
-    term = next(iter(parse(f"<x:s> <x:p> {text} .", format=RdfFormat.N_TRIPLES))).object
+    return next(iter(parse(f"<x:s> <x:p> {text} .", format=RdfFormat.N_TRIPLES))).object
+
+
+def _parse_term(text: str) -> Bound:
+    term = node(text)
     if not isinstance(term, NamedNode | OxLiteral):
         raise ValueError(f"not a shape's term: {text}")
     return term
@@ -528,7 +534,6 @@ def findings(
     fallback: Location | None,
 ) -> Iterator[Finding]:
     """The findings of some results, each located in the fact sheets."""
-    from pyoxigraph import parse
 
     def show(term: Any) -> str:
         if isinstance(term, NamedNode):
@@ -540,9 +545,7 @@ def findings(
     for result in results:
         found: Any = None
         if result.value is not None:
-            found = next(
-                iter(parse(f"<x:s> <x:p> {result.value} .", format=RdfFormat.N_TRIPLES))
-            ).object
+            found = node(result.value)
         origin = locator.origin(
             result.focus,
             result.path,
