@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from benchmarks.generate import generate
-from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse
+from pyoxigraph import NamedNode, Quad, RdfFormat, Store, Triple, parse
 
 from newskg import build, export
 
@@ -62,27 +62,105 @@ def test_nquads_are_the_whole_dataset(corpus: Path, tmp_path: Path) -> None:
     assert quads == _store_quads(corpus)
 
 
-def test_turtle_is_the_union_of_the_articles_own_graphs_and_the_registry(
-    corpus: Path, tmp_path: Path
-) -> None:
-    out = tmp_path / "all.ttl"
-    _, count = export(str(out), root=corpus)
-    written = [q.triple for q in parse(path=str(out), format=RdfFormat.TURTLE)]
-    in_union = [
+def _in_union(root: Path) -> list[Triple]:
+    """The triples of the articles' own graphs and the registry's, as often as they are
+    stated there."""
+    return [
         q.triple
-        for q in _store_quads(corpus)
+        for q in _store_quads(root)
         if isinstance(q.graph_name, NamedNode)
         and (
             q.graph_name.value.startswith(BASE + "id/article/")
             or q.graph_name.value == BASE + "graph/registry"
         )
     ]
+
+
+def test_turtle_is_the_union_of_the_articles_own_graphs_and_the_registry(
+    corpus: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "all.ttl"
+    _, count = export(str(out), root=corpus)
+    written = [q.triple for q in parse(path=str(out), format=RdfFormat.TURTLE)]
+    in_union = _in_union(corpus)
     own = set(in_union)
     assert len(in_union) > len(own), "some statement is in two of these graphs"
     assert len(written) == len(set(written)) == count == len(own)  # each written once
     assert set(written) == own
     claims = {q.triple for q in _store_quads(corpus) if "/id/claim/" in str(q.graph_name)}
     assert claims - own, "the claims' graphs hold statements of their own, left out here"
+
+
+def test_trig_is_the_whole_dataset_too(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "all.trig"
+    _, count = export(str(out), root=corpus)
+    quads = list(parse(path=str(out), format=RdfFormat.TRIG))
+    assert count == len(quads) and set(quads) == _store_quads(corpus)
+    text = out.read_text(encoding="utf-8")
+    assert text.count("@prefix nk: ") == 1, "one prefix block, at the start"
+
+
+@pytest.mark.parametrize("name", ["all.nq", "all.trig", "all.ttl", "all.nt"])
+def test_the_files_give_the_same_bytes_on_two_cores_as_on_one(
+    corpus: Path, tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The corpus re-serialised from build/graphs in chunks of two articles by two worker
+    processes: the same bytes as in one process, and the store's statements."""
+    from newskg import exporting, file_export
+
+    monkeypatch.setattr(exporting, "_workers", lambda: 1)
+    one = tmp_path / f"one-{name}"
+    export(str(one), root=corpus, rebuild=False)
+    monkeypatch.setattr(exporting, "_workers", lambda: 2)
+    monkeypatch.setattr(file_export, "CHUNK", 2)  # ARTICLES articles: three chunks
+    two = tmp_path / f"two-{name}"
+    export(str(two), root=corpus, rebuild=False)
+    assert one.read_bytes() == two.read_bytes()
+    if name.endswith((".nq", ".trig")):
+        fmt = RdfFormat.N_QUADS if name.endswith(".nq") else RdfFormat.TRIG
+        assert set(parse(path=str(two), format=fmt)) == _store_quads(corpus)
+
+
+def _stale_copy(corpus: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the corpus whose first article's graph file lost a statement behind
+    the build's back; the file, and the statement."""
+    root = tmp_path / "stale"
+    shutil.copytree(corpus, root)
+    graph_file = sorted((root / "build" / "graphs" / "articles").glob("*.trig"))[0]
+    lines = graph_file.read_text(encoding="utf-8").splitlines(keepends=True)
+    index = next(n for n, line in enumerate(lines) if line.rstrip().endswith(";"))
+    graph_file.write_text("".join(lines[:index] + lines[index + 1 :]), encoding="utf-8")
+    return root, graph_file
+
+
+def test_a_graph_file_changed_behind_the_builds_back_sends_the_export_to_the_store(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, graph_file = _stale_copy(corpus, tmp_path)
+    for name, fmt in (("all.nq", RdfFormat.N_QUADS), ("all.ttl", RdfFormat.TURTLE)):
+        out = tmp_path / name
+        assert run_cli("export", "--project", str(root), "-o", str(out)) == 0
+        err = capsys.readouterr().err
+        assert graph_file.name in err and "exporting from the store instead" in err
+        written = [
+            q if fmt == RdfFormat.N_QUADS else q.triple for q in parse(path=str(out), format=fmt)
+        ]
+        expected = _store_quads(root) if fmt == RdfFormat.N_QUADS else set(_in_union(root))
+        assert len(written) == len(expected) and set(written) == expected
+
+
+def test_a_stale_graph_file_stops_an_export_to_standard_output(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """Standard output cannot be taken back: a stale file there is an error with a hint,
+    not a half-written dataset followed by the store's."""
+    root, graph_file = _stale_copy(corpus, tmp_path)
+    newskg = str(Path(sys.executable).with_name("newskg"))
+    args = [newskg, "export", "--project", str(root), "-o", "-", "--format", "nquads"]
+    done = subprocess.run(args, capture_output=True, timeout=600)
+    err = done.stderr.decode()
+    assert done.returncode != 0 and "Traceback" not in err
+    assert graph_file.name in err and "newskg build --full" in err
 
 
 @pytest.mark.parametrize("name", ["all.nq", "all.ttl", "all.nq.gz"])

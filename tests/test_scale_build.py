@@ -19,7 +19,7 @@ from benchmarks.generate import generate
 from pyoxigraph import Quad, RdfFormat, Store, parse
 
 import newskg
-from newskg import freshness, pipeline
+from newskg import freshness, parallel, pipeline
 from newskg.loading import BULK_THRESHOLD, ConcatReader, load_files
 from newskg.manifest_entries import COLUMNS
 from newskg.pipeline import BuildDir
@@ -471,7 +471,7 @@ def test_articles_are_handed_to_the_pool_a_window_at_a_time() -> None:
     items = [f"a{n}" for n in range(20)]
     received: list[str] = []
     with Counting(2) as pool:
-        for result in pipeline._in_order(pool, _doubled, items, 3, 2):
+        for result in parallel.in_order(pool, _doubled, items, 3, 2):
             received.append(result)
             taken_back = -(-len(received) // 3)  # chunks taken back so far
             assert len(submitted) <= taken_back + 1

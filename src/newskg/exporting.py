@@ -7,9 +7,10 @@ data/, so an export never maps an article itself.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from pyoxigraph import (
     DefaultGraph,
@@ -21,10 +22,12 @@ from pyoxigraph import (
     serialize,
 )
 
-from .errors import Problem, UsageError
-from .formats import Syntax, atomic_output, syntax_for
+from .errors import Problem, StoreError, UsageError
+from .formats import Syntax, atomic_output, syntax_for, writes_in_place
+from .manifest_entries import EntryTable
 from .mapping import sort_key
 from .pipeline import (
+    GRAPHS_DIR,
     BuildDir,
     article_graphs,
     build,
@@ -32,9 +35,12 @@ from .pipeline import (
     every_article_graphs,
     graph_quads,
 )
-from .progress import Advance, progress
+from .progress import Advance, notice, progress
 from .project import ARTICLES_DIR, Project, base_iri, find_root, read_config
 from .vocab import ONTOLOGY_IRI, Minter, used_prefixes
+
+if TYPE_CHECKING:
+    from .file_export import GraphFile
 
 
 def _require_article(manifest: dict[str, Any], article: str, root: Path) -> None:
@@ -110,6 +116,12 @@ def export(
     folder = BuildDir(project.root)
     manifest = folder.read_manifest()
     prefixes = Minter(project.base_iri).prefixes()
+    if article is None:
+        written = _from_files(
+            folder, manifest, output, syntax, compress, prefixes, include_inferred
+        )
+        if written is not None:
+            return syntax, written
     store = folder.open_store()
     try:
         if article is None and syntax.quads:
@@ -150,6 +162,92 @@ def export(
     with atomic_output(output, compress=compress) as stream:
         _serialize(items, stream, syntax, prefixes)
     return syntax, len(items)
+
+
+# -- the whole corpus, from the build's graph files ------------------------------------------
+
+
+def _from_files(
+    folder: BuildDir,
+    manifest: dict[str, Any],
+    output: str,
+    syntax: Syntax,
+    compress: bool,
+    prefixes: dict[str, str],
+    include_inferred: bool,
+) -> int | None:
+    """The whole corpus written from build/graphs (see newskg.file_export): the number
+    of statements written, or None when the syntax is not one it writes, or a file is
+    not as the build left it (then the store is read instead)."""
+    from .file_export import StaleFiles, write_quads, write_union
+
+    union = syntax.rdf_format in _STREAMED_TRIPLES
+    if syntax.rdf_format not in _STREAMED_QUADS and not union:
+        return None
+    if union and include_inferred and manifest.get("inferred"):
+        return None  # the inferred graph describes every article's resources: the store's way
+    articles, own = _graph_files(folder, manifest)
+    workers = _workers()
+    try:
+        with (
+            atomic_output(output, compress=compress) as stream,
+            _progress(manifest, syntax) as counted,
+        ):
+            if union:
+                registry = next(f for f in own if f.path.endswith(_REGISTRY_FILE))
+                return write_union(
+                    articles, registry, counted(stream), syntax.rdf_format, prefixes, workers
+                )
+            return write_quads(
+                [*articles, *own], counted(stream), syntax.rdf_format, prefixes, workers
+            )
+    except StaleFiles as stale:
+        if writes_in_place(output):  # part of it is written already
+            raise StoreError(
+                f"the build's graph files are not as it left them ({stale})",
+                "run `newskg build --full` to write build/ again",
+            ) from None
+        notice(f"{stale}: exporting from the store instead")
+        return None
+
+
+_STREAMED_QUADS = (RdfFormat.N_QUADS, RdfFormat.TRIG)
+_REGISTRY_FILE = "registry.trig"
+
+
+def _graph_files(
+    folder: BuildDir, manifest: dict[str, Any]
+) -> tuple[list[GraphFile], list[GraphFile]]:
+    """The articles' TriG files, in id order, and the build's own graphs' (registry,
+    inferred, build metadata, ontology: the order of _dataset_graphs), each with the
+    number of statements the manifest says it holds."""
+    from .file_export import GraphFile
+
+    mint = Minter(str(manifest["base_iri"]))
+    entries = manifest.get("articles", {})
+    counts = (
+        entries.columns("quads")
+        if isinstance(entries, EntryTable)
+        else ((a, entries[a].get("quads", 0)) for a in sorted(entries))
+    )
+    articles = [
+        GraphFile(str(folder.article_file(a)), int(n), mint.article(a).value) for a, n in counts
+    ]
+    graphs = folder.path / GRAPHS_DIR
+    quads = manifest.get("own_quads", {})
+    own = [GraphFile(str(graphs / _REGISTRY_FILE), int(quads.get(mint.graph("registry").value, 0)))]
+    if manifest.get("inferred"):
+        own.append(GraphFile(str(graphs / "inferred.trig"), int(manifest.get("inferred_quads", 0))))
+    own.append(GraphFile(str(graphs / "build.trig"), int(quads.get(mint.graph("build").value, 0))))
+    own.append(GraphFile(str(graphs / "ontology.trig"), int(quads.get(ONTOLOGY_IRI, 0))))
+    return articles, own
+
+
+def _workers() -> int:
+    """Processes for an export: one a core (the machines we measure have two)."""
+    return max(
+        1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    )
 
 
 # -- the whole corpus, written by pyoxigraph in the store's own order ------------------------

@@ -143,6 +143,12 @@ def _unwritable(path: str | Path, exc: OSError) -> UsageError:
     )
 
 
+def writes_in_place(path: str | Path) -> bool:
+    """Whether :func:`atomic_output` writes `path` in place (standard output, a device, a
+    pipe): what it has written stays there when the block fails."""
+    return str(path) == "-" or _special(Path(path))
+
+
 def _special(target: Path) -> bool:
     """Whether `target` is written in place: a name in /dev or /proc (/dev/stdout and
     /dev/fd/1 are links to whatever the descriptor is open on, a regular file when the

@@ -21,7 +21,6 @@ import os
 import shutil
 import tempfile
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,8 +37,6 @@ from .loading import BULK_THRESHOLD, BackgroundLoader, load_files, peak_mb
 from .manifest_entries import EntryTable, in_id_order, open_manifest, stat_text
 
 if TYPE_CHECKING:
-    from concurrent.futures import Executor, Future
-
     from .layout import ArticleInput
 
 from .layout import (
@@ -354,15 +351,10 @@ def _map_all(article_ids: list[str], workers: int) -> Iterator[ArticleOutcome]:
     if workers <= 1 or len(article_ids) < 16:
         yield from (_map_article(a) for a in article_ids)
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from .parallel import in_order, process_pool
 
-    # forkserver, not fork: a fork would copy the locks of any store's RocksDB threads
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_init_worker, initargs=(dict(_SHARED),)
-    ) as pool:
-        yield from _in_order(pool, _map_chunk, article_ids, MAP_CHUNK, MAP_WINDOW * workers)
+    with process_pool(workers, _init_worker, (dict(_SHARED),)) as pool:
+        yield from in_order(pool, _map_chunk, article_ids, MAP_CHUNK, MAP_WINDOW * workers)
 
 
 MAP_CHUNK = 8
@@ -370,26 +362,6 @@ MAP_CHUNK = 8
 
 MAP_WINDOW = 4
 """Chunks handed to the pool per worker before the first of them is taken back."""
-
-
-def _in_order(
-    pool: Executor, each: Callable[[list[str]], list[T]], items: list[str], chunk: int, window: int
-) -> Iterator[T]:
-    """What ``pool.map`` gives for `each` item (`each` takes a chunk of `chunk` items),
-    with at most `window` chunks handed to the pool at a time: Executor.map submits
-    every chunk at once, and holds a future and a task for each until the end (1,250
-    of them at 10,000 articles)."""
-    pending: deque[Future[list[T]]] = deque()
-    try:
-        for start in range(0, len(items), chunk):
-            pending.append(pool.submit(each, items[start : start + chunk]))
-            if len(pending) >= window:
-                yield from pending.popleft().result()
-        while pending:
-            yield from pending.popleft().result()
-    finally:
-        for future in pending:  # a caller that stopped early, or a failure
-            future.cancel()
 
 
 def _map_chunk(article_ids: list[str]) -> list[ArticleOutcome]:
