@@ -394,3 +394,22 @@ def test_compiled_rules_are_kept_and_read_back(tmp_path: Path) -> None:
     (tmp_path / RULES).write_text('{"key": "another ontology"}', encoding="utf-8")
     assert _compiled(tmp_path) == (queries, axioms)
     assert (tmp_path / RULES).read_text(encoding="utf-8") == kept
+
+
+def test_full_checks_every_article_again(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A check reports what it remembers of unchanged articles; --full looks again (and
+    remembers what it found)."""
+    assert check_json(project, capsys)[0] == 0
+    cache = project / "build" / "check.json"
+    remembered = json.loads(cache.read_text(encoding="utf-8"))
+    planted = {
+        "severity": "error", "file": SHEET, "line": 1, "column": 1,
+        "message": "planted in check.json", "hint": "", "check": "shacl",
+    }  # fmt: skip
+    remembered["units"][FIRST_ARTICLE]["findings"].append(planted)
+    cache.write_text(json.dumps(remembered), encoding="utf-8")
+    code, report = check_json(project, capsys)
+    assert code == 1 and [f["message"] for f in report["findings"]] == ["planted in check.json"]
+    code, report = check_json(project, capsys, "--full")
+    assert code == 0 and report["findings"] == []
+    assert "planted" not in cache.read_text(encoding="utf-8")

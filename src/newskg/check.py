@@ -65,9 +65,16 @@ def check(
     timeout: float = DEFAULT_TIMEOUT,
     hermit_limit: int = HERMIT_LIMIT,
     quiet: bool = False,
+    full: bool = False,
 ) -> Report:
     """Run every check on a project and return one report (progress bars on stderr
-    when it is a terminal, unless `quiet` or ``newskg --quiet``)."""
+    when it is a terminal, unless `quiet` or ``newskg --quiet``).
+
+    Only the articles changed since the last check are checked again, unless `full`.
+    Their findings are exact for each article; a finding that two articles make
+    together (say, two statuses of one lawsuit) belongs to the first of them and is
+    not looked for again when only the second changes.  A full check looks at every
+    article together."""
     from .pipeline import BuildDir, build
 
     report = Report()
@@ -96,7 +103,7 @@ def check(
         for a, files, registry in _sources(manifest.get("articles", {}))
     }
     keys[REGISTRY] = rules
-    cache = _read_cache(folder.path / CACHE, rules)
+    cache = {} if full else _read_cache(folder.path / CACHE, rules)
     stale = sorted(u for u, key in keys.items() if cache.get(u, {}).get("key") != key)
     locator = Locator(root, manifest)
     with _progress(quiet) as step:

@@ -231,14 +231,20 @@ def export_command(
     help="Above this many statements, skip HermiT and rely on the checks derived "
     "from the ontology's disjointness, domain and range axioms.",
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Check every article again, not only those changed since the last check "
+    "(which misses a finding that an unchanged article makes with a changed one).",
+)
 def check_command(
-    project: Path | None, fmt: str, fail_on: str, timeout: float, hermit_limit: int
+    project: Path | None, fmt: str, fail_on: str, timeout: float, hermit_limit: int, full: bool
 ) -> None:
     """Run every check on data/: schema and evidence, SHACL shapes, OWL consistency
     (HermiT) and the stored checks; one report, each finding at its file:line:column."""
     from .check import check
 
-    report = check(project, timeout=timeout, hermit_limit=hermit_limit)
+    report = check(project, timeout=timeout, hermit_limit=hermit_limit, full=full)
     click.echo(report.json() if fmt == "json" else report.text(), nl=False)
     if report.fails(fail_on):
         sys.exit(1)
