@@ -251,3 +251,21 @@ def test_data_written_to_dev_stdout_gets_no_report_line_in_it(project: Path, com
     assert f"wrote {len(triples)} statements as N-Triples to /dev/stdout" in done.stderr.decode()
     if command == "build":
         assert "built 1 article(s)" in done.stderr.decode()
+
+
+@pytest.mark.parametrize("syntax", ["nquads", "turtle", "jsonld"])
+def test_a_reader_that_stops_early_is_not_a_failure(corpus: Path, syntax: str) -> None:
+    """`newskg export -o - | head -1`: the pipe closes after a line; the export stops
+    quietly with exit code 0, as `cat` would."""
+    newskg = str(Path(sys.executable).with_name("newskg"))
+    with subprocess.Popen(
+        [newskg, "export", "--project", str(corpus), "-o", "-", "--format", syntax],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as export_run:
+        assert export_run.stdout is not None and export_run.stderr is not None
+        first = export_run.stdout.readline()
+        export_run.stdout.close()  # the reader leaves
+        err = export_run.stderr.read().decode()
+        assert export_run.wait(timeout=300) == 0, err
+    assert first and "Traceback" not in err

@@ -184,6 +184,8 @@ def _from_files(
     union = syntax.rdf_format in _STREAMED_TRIPLES
     if syntax.rdf_format not in _STREAMED_QUADS and not union:
         return None
+    if "base_iri" not in manifest:
+        return None  # no build to read files from (an API call without one)
     if union and include_inferred and manifest.get("inferred"):
         return None  # the inferred graph describes every article's resources: the store's way
     articles, own = _graph_files(folder, manifest)
@@ -193,14 +195,18 @@ def _from_files(
             atomic_output(output, compress=compress) as stream,
             _progress(manifest, syntax) as counted,
         ):
-            if union:
-                registry = next(f for f in own if f.path.endswith(_REGISTRY_FILE))
-                return write_union(
-                    articles, registry, counted(stream), syntax.rdf_format, prefixes, workers
-                )
-            return write_quads(
-                [*articles, *own], counted(stream), syntax.rdf_format, prefixes, workers
-            )
+            written = 0
+            with contextlib.suppress(BrokenPipeError):  # `-o - | head`: not a failure
+                if union:
+                    registry = next(f for f in own if f.path.endswith(_REGISTRY_FILE))
+                    written = write_union(
+                        articles, registry, counted(stream), syntax.rdf_format, prefixes, workers
+                    )
+                else:
+                    written = write_quads(
+                        [*articles, *own], counted(stream), syntax.rdf_format, prefixes, workers
+                    )
+            return written
     except StaleFiles as stale:
         if writes_in_place(output):  # part of it is written already
             raise StoreError(
