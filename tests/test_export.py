@@ -269,3 +269,30 @@ def test_a_reader_that_stops_early_is_not_a_failure(corpus: Path, syntax: str) -
         err = export_run.stderr.read().decode()
         assert export_run.wait(timeout=300) == 0, err
     assert first and "Traceback" not in err
+
+
+def test_the_union_of_files_with_an_empty_registry(tmp_path: Path) -> None:
+    """write_union straight from TriG files: each triple once, a registry entry's
+    statements last, and no registry at all is no problem."""
+    from newskg.file_export import GraphFile, write_union
+
+    article = BASE + "id/article/a"
+    (tmp_path / "a.trig").write_text(
+        f'<{article}> {{ <{BASE}id/fact/a1> <{BASE}p> "Zoë" . }}\n'
+        f'<{BASE}id/claim/c> {{ <{BASE}id/fact/a1> <{BASE}p> "claimed" . }}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "registry.trig").write_bytes(b"")
+    out = tmp_path / "out.ttl"
+    with out.open("wb") as stream:
+        count = write_union(
+            [GraphFile(str(tmp_path / "a.trig"), 2, article)],
+            GraphFile(str(tmp_path / "registry.trig"), 0),
+            stream,
+            RdfFormat.TURTLE,
+            {"fact": BASE + "id/fact/"},
+            1,
+        )
+    triples = [q.triple for q in parse(path=str(out), format=RdfFormat.TURTLE)]
+    assert count == 1 and [str(t.object) for t in triples] == ['"Zoë"']
+    assert out.read_text(encoding="utf-8").startswith("@prefix fact: ")

@@ -200,6 +200,8 @@ _HEADERS: dict[tuple[str, tuple[tuple[str, str], ...]], bytes] = {}
 
 
 def _without(header: bytes, data: bytes) -> bytes:
+    if not data:  # nothing to write: no prefix lines either
+        return data
     if not data.startswith(header):
         raise AssertionError("pyoxigraph wrote other prefix lines than expected")
     return data[len(header) :]
