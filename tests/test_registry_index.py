@@ -294,3 +294,19 @@ def test_a_query_resolves_ids_from_the_index_as_from_the_store(project: Path) ->
     assert resolved(indexed=False) == from_index
     (folder / pipeline.REGISTRY_INDEX).unlink()
     assert resolved(indexed=False) == from_index
+
+
+def test_in_asks_the_file_once_per_id(project: Path, tmp_path: Path) -> None:
+    """An article asks whether each id it uses is an entry many times: the file is asked
+    once per id (entry or not), and the answers stay right past the memo's size."""
+    index = _index(project, tmp_path)
+    entry = next(iter(index))
+    statements: list[str] = []
+    index._db().set_trace_callback(statements.append)
+    for _ in range(5):
+        assert entry in index and "not-an-entry" not in index
+    assert len(statements) == 2
+    index.KNOWN = 3  # type: ignore[misc]
+    ids = [*list(index)[:5], "nope-1", "nope-2"]
+    for _ in range(3):
+        assert [i in index for i in ids] == [True] * 5 + [False] * 2

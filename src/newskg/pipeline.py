@@ -288,7 +288,7 @@ def _claim_graphs(base: str, article_id: str, quads: list[Quad]) -> list[str]:
     """The ids of the facts whose claims have graphs: what the manifest keeps of the
     article's graphs (see article_graphs)."""
     mint = Minter(base)
-    named = {str(q.graph_name.value) for q in quads}  # type: ignore[union-attr]
+    named = {g.value for g in {q.graph_name for q in quads}}  # type: ignore[union-attr]
     claims = mint.claim(article_id, "").value
     kept = sorted(g[len(claims) :] for g in named if g.startswith(claims))
     if named != set(_graphs_of(mint, article_id, kept)):
