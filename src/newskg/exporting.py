@@ -365,7 +365,11 @@ def _progress(
     written against the statements the build made: one line a statement in N-Quads and
     N-Triples, about one in Turtle and TriG (a subject's first line holds a statement
     too, prefix lines do not).  Yields what wraps the output stream."""
-    total = sum(int(e.get("quads", 0)) for e in manifest.get("articles", {}).values())
+    entries = manifest.get("articles", {})
+    if isinstance(entries, EntryTable):  # a column, not 10,000 entries decoded (0.3 s)
+        total = sum(int(n) for _, n in entries.columns("quads"))
+    else:
+        total = sum(int(e.get("quads", 0)) for e in entries.values())
     total += sum(int(n) for n in manifest.get("own_quads", {}).values())
     with progress(f"export ({syntax.name})", total, "lines") as advance:
         yield lambda stream: cast(IO[bytes], _Counting(stream, advance))
