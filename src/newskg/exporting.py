@@ -1,7 +1,9 @@
 """Export: the built dataset, or one article's graphs, in any RDF syntax.
 
-It reads the embedded store that :func:`newskg.pipeline.build` keeps in step with
-data/, so an export never maps an article itself.
+It reads what :func:`newskg.pipeline.build` keeps in step with data/, so an export
+never maps an article itself: the whole corpus in N-Quads, TriG, Turtle or N-Triples
+from the build's graph files (see newskg.file_export), anything else from the embedded
+store.
 """
 
 from __future__ import annotations
@@ -188,7 +190,7 @@ def _from_files(
         return None  # no build to read files from (an API call without one)
     if union and include_inferred and manifest.get("inferred"):
         return None  # the inferred graph describes every article's resources: the store's way
-    articles, own = _graph_files(folder, manifest)
+    articles, registry, own = _graph_files(folder, manifest)
     workers = _workers()
     try:
         with (
@@ -198,13 +200,16 @@ def _from_files(
             written = 0
             with contextlib.suppress(BrokenPipeError):  # `-o - | head`: not a failure
                 if union:
-                    registry = next(f for f in own if f.path.endswith(_REGISTRY_FILE))
                     written = write_union(
                         articles, registry, counted(stream), syntax.rdf_format, prefixes, workers
                     )
                 else:
                     written = write_quads(
-                        [*articles, *own], counted(stream), syntax.rdf_format, prefixes, workers
+                        [*articles, registry, *own],
+                        counted(stream),
+                        syntax.rdf_format,
+                        prefixes,
+                        workers,
                     )
             return written
     except StaleFiles as stale:
@@ -218,15 +223,14 @@ def _from_files(
 
 
 _STREAMED_QUADS = (RdfFormat.N_QUADS, RdfFormat.TRIG)
-_REGISTRY_FILE = "registry.trig"
 
 
 def _graph_files(
     folder: BuildDir, manifest: dict[str, Any]
-) -> tuple[list[GraphFile], list[GraphFile]]:
-    """The articles' TriG files, in id order, and the build's own graphs' (registry,
-    inferred, build metadata, ontology: the order of _dataset_graphs), each with the
-    number of statements the manifest says it holds."""
+) -> tuple[list[GraphFile], GraphFile, list[GraphFile]]:
+    """The articles' TriG files, in id order, the registry's, and the build's other
+    graphs' (inferred, build metadata, ontology: the order of _dataset_graphs), each with
+    the number of statements the manifest says it holds."""
     from .file_export import GraphFile
 
     mint = Minter(str(manifest["base_iri"]))
@@ -241,12 +245,15 @@ def _graph_files(
     ]
     graphs = folder.path / GRAPHS_DIR
     quads = manifest.get("own_quads", {})
-    own = [GraphFile(str(graphs / _REGISTRY_FILE), int(quads.get(mint.graph("registry").value, 0)))]
+    registry = GraphFile(
+        str(graphs / "registry.trig"), int(quads.get(mint.graph("registry").value, 0))
+    )
+    own: list[GraphFile] = []
     if manifest.get("inferred"):
         own.append(GraphFile(str(graphs / "inferred.trig"), int(manifest.get("inferred_quads", 0))))
     own.append(GraphFile(str(graphs / "build.trig"), int(quads.get(mint.graph("build").value, 0))))
     own.append(GraphFile(str(graphs / "ontology.trig"), int(quads.get(ONTOLOGY_IRI, 0))))
-    return articles, own
+    return articles, registry, own
 
 
 def _workers() -> int:
