@@ -108,10 +108,10 @@ def test_the_files_give_the_same_bytes_on_two_cores_as_on_one(
     processes: the same bytes as in one process, and the store's statements."""
     from newskg import exporting, file_export
 
-    monkeypatch.setattr(exporting, "_workers", lambda: 1)
+    monkeypatch.setattr(exporting, "cores", lambda: 1)
     one = tmp_path / f"one-{name}"
     export(str(one), root=corpus, rebuild=False)
-    monkeypatch.setattr(exporting, "_workers", lambda: 2)
+    monkeypatch.setattr(exporting, "cores", lambda: 2)
     monkeypatch.setattr(file_export, "CHUNK", 2)  # ARTICLES articles: three chunks
     two = tmp_path / f"two-{name}"
     export(str(two), root=corpus, rebuild=False)

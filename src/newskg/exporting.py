@@ -9,7 +9,6 @@ store.
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
@@ -28,6 +27,7 @@ from .errors import Problem, StoreError, UsageError
 from .formats import Syntax, atomic_output, syntax_for, writes_in_place
 from .manifest_entries import EntryTable
 from .mapping import sort_key
+from .parallel import cores
 from .pipeline import (
     GRAPHS_DIR,
     BuildDir,
@@ -191,7 +191,7 @@ def _from_files(
     if union and include_inferred and manifest.get("inferred"):
         return None  # the inferred graph describes every article's resources: the store's way
     articles, registry, own = _graph_files(folder, manifest)
-    workers = _workers()
+    workers = cores()
     try:
         with (
             atomic_output(output, compress=compress) as stream,
@@ -225,6 +225,18 @@ def _from_files(
 _STREAMED_QUADS = (RdfFormat.N_QUADS, RdfFormat.TRIG)
 
 
+def _article_quads(manifest: dict[str, Any]) -> Iterator[tuple[str, int]]:
+    """Each article of the manifest, in id order, and the statements the build wrote for
+    it: from the manifest's column, without 10,000 entries decoded (0.3 s)."""
+    entries = manifest.get("articles", {})
+    if isinstance(entries, EntryTable):
+        for article_id, quads in entries.columns("quads"):
+            yield article_id, int(quads)
+    else:
+        for article_id in sorted(entries):
+            yield article_id, int(entries[article_id].get("quads", 0))
+
+
 def _graph_files(
     folder: BuildDir, manifest: dict[str, Any]
 ) -> tuple[list[GraphFile], GraphFile, list[GraphFile]]:
@@ -234,14 +246,9 @@ def _graph_files(
     from .file_export import GraphFile
 
     mint = Minter(str(manifest["base_iri"]))
-    entries = manifest.get("articles", {})
-    counts = (
-        entries.columns("quads")
-        if isinstance(entries, EntryTable)
-        else ((a, entries[a].get("quads", 0)) for a in sorted(entries))
-    )
     articles = [
-        GraphFile(str(folder.article_file(a)), int(n), mint.article(a).value) for a, n in counts
+        GraphFile(str(folder.article_file(a)), n, mint.article(a).value)
+        for a, n in _article_quads(manifest)
     ]
     graphs = folder.path / GRAPHS_DIR
     quads = manifest.get("own_quads", {})
@@ -254,13 +261,6 @@ def _graph_files(
     own.append(GraphFile(str(graphs / "build.trig"), int(quads.get(mint.graph("build").value, 0))))
     own.append(GraphFile(str(graphs / "ontology.trig"), int(quads.get(ONTOLOGY_IRI, 0))))
     return articles, registry, own
-
-
-def _workers() -> int:
-    """Processes for an export: one a core (the machines we measure have two)."""
-    return max(
-        1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    )
 
 
 # -- the whole corpus, written by pyoxigraph in the store's own order ------------------------
@@ -372,11 +372,7 @@ def _progress(
     written against the statements the build made: one line a statement in N-Quads and
     N-Triples, about one in Turtle and TriG (a subject's first line holds a statement
     too, prefix lines do not).  Yields what wraps the output stream."""
-    entries = manifest.get("articles", {})
-    if isinstance(entries, EntryTable):  # a column, not 10,000 entries decoded (0.3 s)
-        total = sum(int(n) for _, n in entries.columns("quads"))
-    else:
-        total = sum(int(e.get("quads", 0)) for e in entries.values())
+    total = sum(n for _, n in _article_quads(manifest))
     total += sum(int(n) for n in manifest.get("own_quads", {}).values())
     with progress(f"export ({syntax.name})", total, "lines") as advance:
         yield lambda stream: cast(IO[bytes], _Counting(stream, advance))

@@ -150,7 +150,8 @@ def _convert(file: GraphFile) -> tuple[bytes, bytes, int]:
     if shared is None:
         body = _serialized(quads, rdf_format, prefixes)
         return body, b"", len(quads)
-    own = NamedNode(file.own_graph or "")
+    assert file.own_graph is not None, "a union is made of articles' own graphs"
+    own = NamedNode(file.own_graph)
     kept: list[Triple] = []
     about: list[Triple] = []
     for quad in quads:

@@ -8,6 +8,7 @@ hold only a few chunks' results at a time (memory stays flat with the corpus).
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -15,6 +16,14 @@ from typing import Any, TypeVar
 
 S = TypeVar("S")
 T = TypeVar("T")
+
+
+def cores() -> int:
+    """The cores this process may run on (its affinity, where the system has one): a
+    worker process each, for the build's mapping and a whole-corpus export."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
 
 
 def process_pool(

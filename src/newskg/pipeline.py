@@ -35,6 +35,7 @@ from .formats import atomic_output
 from .freshness import Stats, mtime_size, scan_inputs
 from .loading import BULK_THRESHOLD, BackgroundLoader, load_files, peak_mb
 from .manifest_entries import EntryTable, in_id_order, open_manifest, stat_text
+from .parallel import cores
 
 if TYPE_CHECKING:
     from .layout import ArticleInput
@@ -726,7 +727,7 @@ def _build(
         loader = BackgroundLoader(staging / STORE_DIR) if fresh and registry_ok else None
         started, peaks = time.monotonic(), {os.getpid(): peak_mb()}
         with progress("mapping", len(changed), "articles") as advance:
-            for outcome in _map_all(changed, workers or os.cpu_count() or 1):
+            for outcome in _map_all(changed, workers or cores()):
                 advance(1)
                 peaks[outcome.pid] = max(peaks.get(outcome.pid, 0.0), outcome.peak_mb)
                 problems.extend(outcome.problems)
