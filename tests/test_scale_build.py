@@ -272,6 +272,65 @@ def test_an_incremental_build_writes_the_bytes_a_fresh_one_writes(
         newskg.build(corpus)
 
 
+_STOPPED_BUILD = """
+import os, sys
+from pathlib import Path
+import newskg
+from newskg import pipeline
+
+def stop(*args, **kwargs):  # as if killed after the store changed, before the manifest
+    os._exit(9)
+
+if __name__ == "__main__":
+    pipeline._finish = stop
+    newskg.build(Path(sys.argv[1]))
+"""
+
+
+def test_a_build_stopped_half_way_is_finished_by_the_next_one(corpus: Path) -> None:
+    """A build killed after it changed build/ in place, before its manifest: the fact
+    sheet is then put back as it was, times included, so that its hash is the one the
+    manifest holds.  The next build must still undo what the stopped one did (its
+    file, its graphs in the store, a claim graph that only it had)."""
+    newskg.build(corpus)
+    sheet = sorted((corpus / "data" / "articles").glob("*.yaml"))[11]
+    before, times = sheet.read_bytes(), os.stat(sheet)
+    assert before.count(b"first-allegation") == 1  # a claim's fact: its graph is named by it
+    try:
+        sheet.write_bytes(before.replace(b"first-allegation", b"first-allegation-renamed"))
+        stopped = subprocess.run([sys.executable, "-c", _STOPPED_BUILD, str(corpus)], check=False)
+        assert stopped.returncode == 9
+        folder = BuildDir(corpus)
+        assert folder.pending_path.is_file() and not folder.inputs_stamp.is_file()
+        assert b"first-allegation-renamed" in folder.article_file(sheet.stem).read_bytes()
+        assert not freshness.up_to_date(corpus)
+        sheet.write_bytes(before)
+        os.utime(sheet, ns=(times.st_atime_ns, times.st_mtime_ns))
+        result = newskg.build(corpus)
+        assert sheet.stem in result.built
+        assert not folder.pending_path.exists() and freshness.up_to_date(corpus)
+        recovered = (_graph_files(corpus), _store_quads(corpus), _manifest(corpus))
+        newskg.build(corpus, full=True)
+        assert recovered[0] == _graph_files(corpus)
+        assert recovered[1] == _store_quads(corpus)
+        assert recovered[2] == _manifest(corpus)
+        assert not any("first-allegation-renamed" in q.graph_name.value for q in recovered[1])
+    finally:
+        sheet.write_bytes(before)
+        newskg.build(corpus)
+
+
+def test_an_unreadable_list_of_pending_changes_makes_the_build_start_afresh(
+    corpus: Path,
+) -> None:
+    newskg.build(corpus)
+    folder = BuildDir(corpus)
+    folder.pending_path.write_text("{not json", encoding="utf-8")
+    result = newskg.build(corpus)
+    assert len(result.built) == ARTICLES
+    assert not folder.pending_path.exists()
+
+
 def test_a_query_builds_first_only_when_an_input_changed(corpus: Path) -> None:
     """up_to_date judges by sizes and modification times, without the manifest; every
     kind of change that a build would see makes it false."""

@@ -36,6 +36,7 @@ from .freshness import Stats, mtime_size, scan_inputs
 from .loading import BULK_THRESHOLD, BackgroundLoader, load_files, peak_mb
 from .manifest_entries import EntryTable, in_id_order, open_manifest, stat_text
 from .parallel import cores
+from .pending import PendingGraphs, UnreadablePending, read_pending, write_pending
 
 if TYPE_CHECKING:
     from .layout import ArticleInput
@@ -45,6 +46,7 @@ from .layout import (
     BUILD_DIR,
     INPUTS_STAMP,
     MANIFEST,
+    PENDING,
     REGISTRY_FILE,
     STORE_DIR,
     Project,
@@ -460,6 +462,7 @@ class BuildDir:
         """The digest of build's inputs when the last successful build started."""
         self.old_manifest = self.path / OLD_MANIFEST
         """An earlier newskg's manifest, which a build replaces."""
+        self.pending_path = self.path / PENDING
 
     def read_manifest(self) -> dict[str, Any]:
         """The manifest: its head, and its entries by article id (read from the file when
@@ -650,10 +653,14 @@ def _build(
     problems: list[Problem] = []
     fresh = not may_compare or manifest.get("base_iri") != base
     previous: EntryTable | None = None  # the last build's entries, read when asked for
+    pending: PendingGraphs | None = None
     if not fresh:
         manifest = folder.read_manifest()
         fresh = manifest.get("newskg") != __version__ or manifest.get("base_iri") != base
         previous = None if fresh else manifest.get("articles")
+    if not fresh:
+        pending, fresh = _recovered(folder, manifest)
+        previous = None if fresh else previous
     registry_file = root / REGISTRY_FILE
     registry_same = (
         not fresh
@@ -666,6 +673,12 @@ def _build(
         changed, removed, restat = _compare(root, folder, previous, stems, scan.stats)
     else:  # nothing to compare with: every article is mapped
         changed, removed, restat = list(stems), [], {}
+    if pending:  # mapped again, or taken away, whatever their hashes say
+        listed = set(stems)
+        again = {*changed, *(a for a in pending if a in listed)}
+        changed = sorted(again, key=lambda a: f"{a}.yaml")  # as listed
+        removed = sorted({*removed, *(a for a in pending if a not in listed)})
+        restat = {a: stat for a, stat in restat.items() if a not in pending}
     inputs = scan.fingerprint
     del scan  # 20,000 files' sizes and times at 10,000 articles, read by now
     registry_needed = fresh or not registry_same or bool(changed) or bool(removed)
@@ -695,8 +708,9 @@ def _build(
             entries = previous  # nothing in it changes: see _finish for its head
         elif previous:  # a copy of the last build's entries, the changed ones taken out
             entries = previous.copy_to(staging / "entries.sqlite")
-            for article_id in [*removed, *(a for a in changed if a in previous)]:
-                del entries[article_id]
+            for article_id in [*removed, *changed]:
+                if article_id in previous:
+                    del entries[article_id]
             for article_id, stat in restat.items():
                 entries.set_stat(article_id, stat)
             if not registry_same:  # an article whose registry entries changed is mapped again
@@ -791,6 +805,7 @@ def _build(
             reason_timeout,
             compact,
             store_loaded,
+            pending or {},
         )
         compacting = sum(s.seconds for s in result.stages if s.name == "optimize")  # in staging
         result.stages.append(
@@ -908,6 +923,7 @@ def _commit(
     reason_timeout: float,
     compact: bool = False,
     store_loaded: Callable[[list[Path]], bool] = lambda last: False,
+    pending: PendingGraphs | None = None,
 ) -> None:
     """Put what the staging folder holds in place: graph files, store, manifest.
 
@@ -926,12 +942,6 @@ def _commit(
     if fresh:  # every article's file is in the staging folder: it moves as one folder
         graphs.mkdir()
         os.replace(staging / "articles", graphs / "articles")
-    else:
-        (folder.path / GRAPHS_DIR / "articles").mkdir(parents=True, exist_ok=True)
-        for article_id in result.removed:
-            folder.article_file(article_id).unlink(missing_ok=True)
-        for article_id in result.built:
-            os.replace(staging / "articles" / f"{article_id}.trig", folder.article_file(article_id))
     registry_digest = registry.sources.get(REGISTRY_FILE)  # of the bytes this build read
     registry_hash = _registry_hash_of(registry_digest) if registry_digest else ""
     ontology_hash = sha256(ontology_path().read_bytes())
@@ -1006,12 +1016,17 @@ def _commit(
         loaded = {s.graph.value: s.nquads for s in staged} if fresh else {}
         if not store_loaded(list(loaded.values())):
             loaded = {}
+        changing: PendingGraphs = {}
+        if not fresh:  # from here on build/ changes in place: see newskg.pending
+            changing = _changing(manifest, previous, entries, result, pending or {})
+            folder.inputs_stamp.unlink(missing_ok=True)
+            write_pending(folder.pending_path, changing)
+            _replace_article_files(folder, staging, result)
         store = folder.open_store(staging / STORE_DIR if fresh else None)
         try:
             if not fresh:
-                for article_id in [*result.removed, *result.built]:
-                    if previous is not None and article_id in previous:
-                        _remove_graphs(store, article_graphs(manifest, article_id))
+                for graphs_of_article in changing.values():
+                    _remove_graphs(store, graphs_of_article)
                 load_files(store, [staging / "nq" / f"{a}.nq" for a in result.built])
             if delta is not None:
                 for quad in delta[0]:
@@ -1141,6 +1156,55 @@ def _stage_metadata(
     )
 
 
+def _recovered(folder: BuildDir, manifest: dict[str, Any]) -> tuple[PendingGraphs | None, bool]:
+    """What the last build left pending (see newskg.pending), with the manifest's
+    hashes of the registry, ontology, sources and inferred graph taken out so that
+    this build makes those graphs again; and whether build/ must be built afresh (the
+    list cannot be read)."""
+    try:
+        pending = read_pending(folder.pending_path)
+    except UnreadablePending as error:
+        notice(f"{error}: building afresh")
+        return None, True
+    if pending is not None:
+        notice(
+            f"the last build was stopped before it finished: {len(pending)} article(s) "
+            "and the build's own graphs are made again"
+        )
+        for key in ("registry", "ontology", "sources", "inferred"):
+            manifest.pop(key, None)
+    return pending, False
+
+
+def _changing(
+    manifest: Mapping[str, Any],
+    previous: EntryTable | None,
+    entries: EntryTable,
+    result: BuildResult,
+    pending: PendingGraphs,
+) -> PendingGraphs:
+    """The articles this build changes in place, each with every graph it had (in the
+    last manifest, or in a stopped build's list) or is to have."""
+    mint = Minter(manifest["base_iri"])
+    changing: PendingGraphs = {a: list(g) for a, g in pending.items()}
+    for article_id in [*result.removed, *result.built]:
+        graphs = changing.setdefault(article_id, [])
+        if previous is not None and article_id in previous:
+            graphs += article_graphs(manifest, article_id)
+        if article_id in result.built:
+            graphs += _graphs_of(mint, article_id, entries[article_id]["claim_graphs"].split())
+    return {a: sorted(set(g)) for a, g in changing.items()}
+
+
+def _replace_article_files(folder: BuildDir, staging: Path, result: BuildResult) -> None:
+    """Put the changed articles' graph files in place, and remove those of the gone."""
+    (folder.path / GRAPHS_DIR / "articles").mkdir(parents=True, exist_ok=True)
+    for article_id in result.removed:
+        folder.article_file(article_id).unlink(missing_ok=True)
+    for article_id in result.built:
+        os.replace(staging / "articles" / f"{article_id}.trig", folder.article_file(article_id))
+
+
 def _write_own_files(
     own: list[tuple[Path, NamedNode, list[Quad]]],
     staged: list[StagedGraph],
@@ -1238,6 +1302,7 @@ def _finish(
         if not entries.writable:  # the last build's entries, unchanged, under a new head
             entries = entries.copy_to(staging / "entries.sqlite")
         folder.write_manifest(head, entries)
+    folder.pending_path.unlink(missing_ok=True)  # build/ is whole again
 
 
 def _update_inferred(
