@@ -755,8 +755,8 @@ class Bench:
         if load is not None:
             _add_note(
                 records[cases[0].task],
-                f"rdflib loaded the N-Quads in {load:.1f} s (not in its times; its peak memory"
-                " includes the loaded dataset)",
+                f"rdflib's store took the N-Quads (parsed by pyoxigraph) in {load:.1f} s (not "
+                "in its times; its peak memory includes the loaded dataset)",
             )
 
     def startup_tasks(self) -> None:

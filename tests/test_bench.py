@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from benchmarks.generate import generate
-from benchmarks.measure import measure, rdflib_anchor
+from benchmarks.measure import measure, rdflib_anchor, rdflib_dataset
 from benchmarks.run import (
     STORE_LOAD,
     Bench,
@@ -272,3 +272,32 @@ def test_the_report_is_a_markdown_table_of_the_json(records: list[dict[str, Any]
     assert len(rows) == sum(1 for r in records if r["task"] != "machine")
     build = next(line for line in rows if line.startswith("| build |"))
     assert f"| {ARTICLES} |" in build
+
+
+def test_rdflib_dataset_is_the_dataset_rdflib_parses(tmp_path: Path) -> None:
+    """The anchor's dataset, loaded through pyoxigraph's parser, is rdflib's own parse
+    of the same N-Quads: every graph, the default one, literals of each kind, blank
+    nodes (up to their labels, which rdflib makes anew either way)."""
+    from rdflib import Dataset
+    from rdflib.compare import isomorphic
+
+    dump = tmp_path / "kinds.nq"
+    dump.write_text(
+        "<urn:a> <urn:p> <urn:b> <urn:g> .\n"
+        '<urn:a> <urn:p> "plain" <urn:g> .\n'
+        '<urn:a> <urn:p> "été"@fr <urn:g> .\n'
+        '<urn:a> <urn:p> "7"^^<http://www.w3.org/2001/XMLSchema#integer> <urn:h> .\n'
+        "<urn:a> <urn:p> _:x <urn:h> .\n"
+        '_:x <urn:q> "in a blank node" <urn:h> .\n'
+        "<urn:d> <urn:p> <urn:e> .\n",
+        encoding="utf-8",
+    )
+    parsed = Dataset()
+    parsed.parse(str(dump), format="nquads")
+    loaded = rdflib_dataset(dump)
+    names = sorted(str(g.identifier) for g in parsed.graphs())
+    assert names == sorted(str(g.identifier) for g in loaded.graphs())
+    assert len(names) == 3  # urn:g, urn:h and the default graph
+    for name in names:
+        assert isomorphic(parsed.graph(name), loaded.graph(name)), name
+    assert sum(1 for _ in loaded.quads()) == 7
