@@ -307,7 +307,7 @@ def rdflib_dataset(dump: Path) -> Any:
 
     def graph(name: Any) -> Any:
         key = name.value if type(name) is NamedNode else None
-        if key not in graphs:
+        if key is not None and key not in graphs:
             graphs[key] = dataset.graph(URIRef(key))
         return graphs[key]
 
