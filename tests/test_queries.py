@@ -933,3 +933,37 @@ def _child_processes() -> list[str]:
 
 def _child_folders() -> set[Path]:
     return set(Path(tempfile.gettempdir()).glob("newskg-child-*"))
+
+
+_LIGHT_QUERY = """
+import sys
+from newskg.cli import main
+
+try:
+    main(["query", "people", "--project", sys.argv[1], "--param", "person=elon-musk",
+          "--format", "csv", "-o", sys.argv[2]])
+except SystemExit as stop:
+    assert not stop.code, stop.code
+heavy = ("yaml", "pydantic", "newskg.pipeline", "newskg.mapping", "rdflib")
+print(" ".join(m for m in heavy if m in sys.modules))
+"""
+
+
+def test_a_query_on_an_up_to_date_build_imports_nothing_it_does_not_need(
+    built: Path, tmp_path: Path
+) -> None:
+    """A query about one entity at 10,000 articles is mostly its process's start: the
+    YAML parser, the fact models and the build's machinery are imported only when a
+    query header is new to the cache or the data changed."""
+    import os
+    import subprocess
+    import sys
+
+    build(built)
+    argv = [sys.executable, "-c", _LIGHT_QUERY, str(built), str(tmp_path / "people.csv")]
+    env = {k: v for k, v in os.environ.items() if k != "NEWSKG_NO_CACHE"}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
+    subprocess.run(argv, check=True, capture_output=True, env=env)  # headers into the cache
+    second = subprocess.run(argv, check=True, capture_output=True, text=True, env=env)
+    assert second.stdout.strip() == ""
+    assert "Elon Musk" in (tmp_path / "people.csv").read_text(encoding="utf-8")

@@ -1,6 +1,6 @@
-"""The registry read entry by entry into an index on disk (newskg.registry_index): it
-must hold exactly what reading the whole file gives, refuse whatever that reading has
-to report, and go in place only with a build that succeeded."""
+"""The registry read entry by entry (newskg.registry_reader) into an index on disk
+(newskg.registry_index): it must hold exactly what reading the whole file gives, refuse
+whatever that reading has to report, and go in place only with a build that succeeded."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ import pytest
 from benchmarks.generate import generate
 
 import newskg
-from newskg import pipeline, registry_index
+from newskg import pipeline, registry_index, registry_reader
 from newskg.errors import EXIT_STORE, DataErrors, StoreError
 from newskg.project import load_registry
-from newskg.registry_index import RegistryIndex, index_registry, open_index
+from newskg.registry_index import RegistryIndex, open_index
+from newskg.registry_reader import index_registry
 from newskg.vocab import Minter
 
 from .conftest import write
@@ -226,7 +227,7 @@ def test_a_registry_the_index_reader_leaves_alone_is_indexed_from_the_whole_read
 ) -> None:
     newskg.build(project)
     graphs = {p.name: p.read_bytes() for p in (project / "build" / "graphs").rglob("*.trig")}
-    monkeypatch.setattr(registry_index, "index_registry", lambda *args: None)
+    monkeypatch.setattr(registry_reader, "index_registry", lambda *args: None)
     newskg.build(project, full=True)
     again = {p.name: p.read_bytes() for p in (project / "build" / "graphs").rglob("*.trig")}
     assert again == graphs

@@ -37,6 +37,8 @@ STORE_DIR = "store"
 INPUTS_STAMP = "inputs.sha256"
 """The fingerprint of the build's inputs when the last successful build started, in
 build/ (see newskg.freshness)."""
+REGISTRY_INDEX = "registry.sqlite"
+"""The registry's entries by id, in build/ (see newskg.registry_index)."""
 PENDING = "pending.json"
 """What a build that changes build/ in place is changing, in build/ until its manifest
 is in place (see newskg.pipeline.Pending)."""

@@ -48,6 +48,7 @@ from .layout import (
     MANIFEST,
     PENDING,
     REGISTRY_FILE,
+    REGISTRY_INDEX,
     STORE_DIR,
     Project,
     RegistryInput,
@@ -148,10 +149,6 @@ def _registry_hash_of(file_digest: str) -> str:
     return sha256(json.dumps([[REGISTRY_FILE, file_digest]]).encode())
 
 
-REGISTRY_INDEX = "registry.sqlite"
-"""The registry's entries by id, in build/ (see newskg.registry_index)."""
-
-
 def _cached_registry(
     root: Path,
     folder: BuildDir,
@@ -167,7 +164,8 @@ def _cached_registry(
     saved while a build runs is not taken for what the build has read.  Without
     `reuse` (a --full build) the index is written again whatever it says."""
     from .project import load_registry
-    from .registry_index import index_registry, open_index, write_index
+    from .registry_index import open_index, write_index
+    from .registry_reader import index_registry
 
     path = root / REGISTRY_FILE
     if not path.is_file():

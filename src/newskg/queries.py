@@ -35,7 +35,6 @@ from typing import Any, Literal
 from .errors import DataErrors, Location, Problem, UsageError
 from .resources import resource_dir
 from .usercache import keep, recall
-from .yamlio import parse_yaml
 
 ParameterType = Literal["iri", "string", "date", "integer", "literal"]
 Severity = Literal["error", "warning", "info"]
@@ -156,6 +155,8 @@ def _validated_header(header_text: str, display: str, first_line: int) -> dict[s
     """The header checked against its model, as plain data; a bad one is a DataErrors
     that points at its line in the .rq file."""
     from pydantic import ValidationError
+
+    from .yamlio import parse_yaml  # only for a header not in the cache: PyYAML takes 25 ms
 
     doc, problems = parse_yaml(header_text, display)
     if doc is None or problems:

@@ -49,7 +49,6 @@ class QueryContext:
         if pending is None:
             return False
         from .freshness import up_to_date
-        from .pipeline import build
 
         assert self.root is not None
         try:
@@ -61,6 +60,8 @@ class QueryContext:
             raise
         if fresh:
             return False
+        from .pipeline import build  # only now: it imports the build's machinery
+
         build(self.root)
         self.ids.clear()
         return True
@@ -92,10 +93,10 @@ class QueryContext:
         registry index, or the registry, whole)."""
         if self.root is None:
             return []
-        from .pipeline import REGISTRY_INDEX, BuildDir
+        from .layout import BUILD_DIR, REGISTRY_INDEX
         from .registry_index import RegistryIndex
 
-        path = BuildDir(self.root).path / REGISTRY_INDEX
+        path = self.root / BUILD_DIR / REGISTRY_INDEX
         ids: list[str] = []
         if path.is_file():
             index = RegistryIndex(path)
@@ -117,9 +118,9 @@ class QueryContext:
         if self.store_path is not None:
             return self.store_path
         assert self.root is not None
-        from .pipeline import BuildDir
+        from .layout import BUILD_DIR, STORE_DIR
 
-        path = BuildDir(self.root).path / "store"
+        path = self.root / BUILD_DIR / STORE_DIR
         return path if path.is_dir() else None
 
     def _from_index(self, value: str) -> NamedNode | None:
@@ -128,13 +129,13 @@ class QueryContext:
         asking the store took a child of its own, 0.05 s of a query about one entity at
         10,000 articles.  None for anything else (an article id, an index that is not
         there or cannot be read): the store is asked then."""
-        from .pipeline import REGISTRY_INDEX, BuildDir
+        from .layout import BUILD_DIR, REGISTRY_INDEX, STORE_DIR
         from .registry_index import RegistryIndex
 
         assert self.root is not None and self.base_iri is not None
-        folder = BuildDir(self.root).path
+        folder = self.root / BUILD_DIR
         path = folder / REGISTRY_INDEX
-        if self._store() != folder / "store" or not path.is_file():
+        if self._store() != folder / STORE_DIR or not path.is_file():
             return None
         index = RegistryIndex(path)
         try:
@@ -238,10 +239,12 @@ def _prepare(context: QueryContext, root: Path | None, rebuild: bool) -> None:
     context.prefixes = Minter(context.base_iri).prefixes()
     if context.endpoint is None:
         from .freshness import up_to_date
-        from .pipeline import BuildDir, build
+        from .layout import BUILD_DIR, STORE_DIR
 
-        context.store_path = BuildDir(context.root).path / "store"
+        context.store_path = context.root / BUILD_DIR / STORE_DIR
         if rebuild and context._freshness is None and not up_to_date(context.root):
+            from .pipeline import build  # only then: it imports the build's machinery
+
             build(context.root)
 
 
