@@ -173,6 +173,23 @@ def test_a_clash_put_in_the_store_behind_the_builds_back_is_caught(
     assert code == 1 and len(owl) == 1 and "ent:chatgpt would be both" in owl[0]["message"]
 
 
+def test_a_clash_put_in_a_graph_file_with_the_same_count_is_not_believed(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A graph file edited behind the build's back, as many statements as before: the
+    check must not take its word over the store's (the file's SHA-256 is not the one
+    the build wrote)."""
+    build(project)
+    graph_file = project / "build" / "graphs" / "articles" / f"{FIRST_ARTICLE}.trig"
+    text = graph_file.read_text(encoding="utf-8")
+    planted = text.replace("nk:plaintiff ent:elon-musk ;", "nk:plaintiff ent:chatgpt ;", 1)
+    assert planted != text
+    graph_file.write_text(planted, encoding="utf-8")
+    code, report = check_json(project, capsys, "--full")
+    assert [f for f in report["findings"] if f["check"] == "owl"] == []
+    assert code == 0
+
+
 def test_hermit_itself_finds_that_clash(project: Path) -> None:
     build(project)
     store = Store.read_only(str(project / "build" / "store"))

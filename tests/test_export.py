@@ -121,22 +121,30 @@ def test_the_files_give_the_same_bytes_on_two_cores_as_on_one(
         assert set(parse(path=str(two), format=fmt)) == _store_quads(corpus)
 
 
-def _stale_copy(corpus: Path, tmp_path: Path) -> tuple[Path, Path]:
-    """A copy of the corpus whose first article's graph file lost a statement behind
-    the build's back; the file, and the statement."""
+def _stale_copy(corpus: Path, tmp_path: Path, same_count: bool = False) -> tuple[Path, Path]:
+    """A copy of the corpus whose first article's graph file was changed behind the
+    build's back: a statement taken out, or (`same_count`) a headline reworded; the
+    copy, and the file."""
     root = tmp_path / "stale"
     shutil.copytree(corpus, root)
     graph_file = sorted((root / "build" / "graphs" / "articles").glob("*.trig"))[0]
-    lines = graph_file.read_text(encoding="utf-8").splitlines(keepends=True)
-    index = next(n for n, line in enumerate(lines) if line.rstrip().endswith(";"))
-    graph_file.write_text("".join(lines[:index] + lines[index + 1 :]), encoding="utf-8")
+    text = graph_file.read_text(encoding="utf-8")
+    if same_count:
+        changed = text.replace('schema:headline "', 'schema:headline "Not ', 1)
+    else:
+        lines = text.splitlines(keepends=True)
+        index = next(n for n, line in enumerate(lines) if line.rstrip().endswith(";"))
+        changed = "".join(lines[:index] + lines[index + 1 :])
+    assert changed != text
+    graph_file.write_text(changed, encoding="utf-8")
     return root, graph_file
 
 
+@pytest.mark.parametrize("same_count", [False, True], ids=["one-fewer", "same-count"])
 def test_a_graph_file_changed_behind_the_builds_back_sends_the_export_to_the_store(
-    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], same_count: bool
 ) -> None:
-    root, graph_file = _stale_copy(corpus, tmp_path)
+    root, graph_file = _stale_copy(corpus, tmp_path, same_count)
     for name, fmt in (("all.nq", RdfFormat.N_QUADS), ("all.ttl", RdfFormat.TURTLE)):
         out = tmp_path / name
         assert run_cli("export", "--project", str(root), "-o", str(out)) == 0
@@ -286,7 +294,7 @@ def test_the_union_of_files_with_an_empty_registry(tmp_path: Path) -> None:
     out = tmp_path / "out.ttl"
     with out.open("wb") as stream:
         count = write_union(
-            [GraphFile(str(tmp_path / "a.trig"), 2, article)],
+            [GraphFile(str(tmp_path / "a.trig"), 2, own_graph=article)],
             GraphFile(str(tmp_path / "registry.trig"), 0),
             stream,
             RdfFormat.TURTLE,

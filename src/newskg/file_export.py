@@ -6,10 +6,11 @@ term's text in RocksDB, about 20 µs a statement on our two-core machine, so a d
 every graph in TriG (one file an article, one for the registry and each of its own
 graphs), and re-serialising those files takes 59 s on one core and half that on two.
 
-The files are checked against the build's manifest as they are read: each must hold
-the number of statements the build wrote in it.  When one does not (a file deleted or
-edited behind the build's back), :class:`StaleFiles` is raised and the caller reads the
-store instead.
+The files are checked against the build's manifest as they are read: each must be
+the file the build wrote (its SHA-256, about 1 s of processor time for 770 MB at
+10,000 articles, on the workers) and hold the number of statements the build wrote in
+it.  When one does not (a file deleted or edited behind the build's back),
+:class:`StaleFiles` is raised and the caller reads the store instead.
 
 The order is the files' (articles in id order, then the registry and the build's own
 graphs), each file's statements in the order the build wrote them: the same data gives
@@ -18,6 +19,7 @@ the same bytes.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
@@ -51,6 +53,8 @@ class GraphFile:
     path: str
     quads: int
     """The statements the build wrote in it."""
+    digest: str | None = None
+    """The SHA-256 of the file the build wrote (None: a manifest without it)."""
     own_graph: str | None = None
     """An article's graph (its own voice), for a triples-only export; None for the
     registry and the build's own graphs."""
@@ -164,11 +168,25 @@ def _convert(file: GraphFile) -> tuple[bytes, bytes, int]:
     return body, serialize(about, format=RdfFormat.N_TRIPLES) or b"", len(kept)
 
 
-def _read(file: GraphFile) -> list[Quad]:
-    """The statements of a graph file, checked against the build's count."""
+def read_graph_file(path: str, digest: str | None) -> bytes:
+    """A graph file's bytes, if it is the file the build wrote (its SHA-256 is
+    `digest`, when given); else :class:`StaleFiles`."""
     try:
-        quads = list(parse(path=file.path, format=RdfFormat.TRIG))
-    except (OSError, SyntaxError) as error:
+        with open(path, "rb") as stream:
+            data = stream.read()
+    except OSError as error:
+        raise StaleFiles(f"{path}: {error}") from None
+    if digest is not None and hashlib.sha256(data).hexdigest() != digest:
+        raise StaleFiles(f"{path}: not the file the build wrote (its SHA-256 differs)")
+    return data
+
+
+def _read(file: GraphFile) -> list[Quad]:
+    """The statements of a graph file, checked against the build's digest and count."""
+    data = read_graph_file(file.path, file.digest)
+    try:
+        quads = list(parse(data, format=RdfFormat.TRIG))
+    except SyntaxError as error:
         raise StaleFiles(f"{file.path}: {error}") from None
     if len(quads) != file.quads:
         raise StaleFiles(f"{file.path}: {len(quads)} statements, the build wrote {file.quads}")

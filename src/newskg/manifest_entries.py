@@ -43,7 +43,8 @@ _SCHEMA = """
         facts INTEGER NOT NULL,
         claims INTEGER NOT NULL,
         locals TEXT NOT NULL,
-        claim_graphs TEXT NOT NULL
+        claim_graphs TEXT NOT NULL,
+        trig TEXT NOT NULL
     ) WITHOUT ROWID;
     CREATE TABLE bodies (id TEXT PRIMARY KEY, entry TEXT NOT NULL) WITHOUT ROWID;
     CREATE TABLE sources (path TEXT PRIMARY KEY, digest TEXT NOT NULL) WITHOUT ROWID;
@@ -59,6 +60,7 @@ COLUMNS = (
     "claims",
     "locals",
     "claim_graphs",
+    "trig",
 )
 """The fields of an entry that are columns too: what a build reads of every article."""
 
@@ -131,7 +133,7 @@ class EntryTable(MutableMapping[str, Entry]):
         self.changed = True
         self._forget_sources(key)
         self._execute(
-            "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (key, *_columns(entry)),
         )
         self._execute(
@@ -229,6 +231,7 @@ _SELECT_COLUMNS = {
         ("stat", "files"),
         ("files", "registry"),
         ("quads", "graphs", "facts", "claims"),
+        ("quads", "trig"),
         ("locals",),
         ("claim_graphs",),
     ]
@@ -282,6 +285,7 @@ def _columns(entry: Mapping[str, Any]) -> tuple[Any, ...]:
         int(entry.get("claims", 0)),
         json.dumps(entry.get("locals", {}), sort_keys=True),
         claim_graphs,
+        str(entry.get("trig", "")),
     )
 
 
