@@ -157,6 +157,27 @@ def test_a_graph_file_changed_behind_the_builds_back_sends_the_export_to_the_sto
         assert len(written) == len(expected) and set(written) == expected
 
 
+def test_a_graph_file_edited_before_a_build_is_still_not_trusted(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The registry's file edited behind the build's back, then a build after an
+    article changed: the build does not write the registry's file again, and must not
+    take the edited one's hash for its own."""
+    root = tmp_path / "edited"
+    shutil.copytree(corpus, root)
+    registry_file = root / "build" / "graphs" / "registry.trig"
+    text = registry_file.read_text(encoding="utf-8")
+    registry_file.write_text(text.replace('rdfs:label "', 'rdfs:label "Not ', 1), "utf-8")
+    sheet = sorted((root / "data" / "articles").glob("*.yaml"))[0]
+    sheet.write_text(sheet.read_text("utf-8").replace("headline: ", "headline: New ", 1), "utf-8")
+    assert build(root).built == [sheet.stem]
+    out = tmp_path / "all.nq"
+    assert run_cli("export", "--project", str(root), "-o", str(out)) == 0
+    err = capsys.readouterr().err
+    assert "registry.trig" in err and "exporting from the store instead" in err
+    assert set(parse(path=str(out), format=RdfFormat.N_QUADS)) == _store_quads(root)
+
+
 def test_a_stale_graph_file_stops_an_export_to_standard_output(
     corpus: Path, tmp_path: Path
 ) -> None:

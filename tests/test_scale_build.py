@@ -320,6 +320,29 @@ def test_a_build_stopped_half_way_is_finished_by_the_next_one(corpus: Path) -> N
         newskg.build(corpus)
 
 
+def test_a_build_stopped_after_a_registry_change_leaves_the_new_registry_index(
+    corpus: Path,
+) -> None:
+    """The registry index goes in place before the manifest: a build stopped between
+    the two would otherwise leave the old index under the new manifest, where queries
+    look ids up, and the next build, idle, would never replace it."""
+    newskg.build(corpus)
+    registry = corpus / "data" / "entities.yaml"
+    before = registry.read_bytes()
+    try:
+        registry.write_bytes(before.replace(b"label: ", b"label: Renamed ", 1))
+        stopped = subprocess.run([sys.executable, "-c", _STOPPED_BUILD, str(corpus)], check=False)
+        assert stopped.returncode == 9
+        index = RegistryIndex(corpus / "build" / "registry.sqlite")
+        try:
+            assert any(e.label.startswith("Renamed ") for e in index.values())
+        finally:
+            index.close()
+    finally:
+        registry.write_bytes(before)
+        newskg.build(corpus)
+
+
 def test_an_unreadable_list_of_pending_changes_makes_the_build_start_afresh(
     corpus: Path,
 ) -> None:

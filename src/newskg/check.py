@@ -479,7 +479,7 @@ class Run:
             else:
                 graph = self.mint.article(unit)
                 read = (
-                    _own_triples(files / "articles" / f"{unit}.trig", graph, digests.get(unit))
+                    _own_triples(files / "articles" / f"{unit}.trig", graph, digests.get(unit, ""))
                     if files
                     else None
                 )
@@ -619,12 +619,12 @@ def _files_hold_the_store(
     files: Path, in_articles: int | None, statements: int, digests: dict[str, str]
 ) -> bool:
     """Whether the graph files are those the build wrote (the build's own files'
-    `digests`, by name) and hold as many statements as the store, given how many the
-    articles' files hold."""
+    `digests`, by name: a file without one is not) and hold as many statements as the
+    store, given how many the articles' files hold."""
     if in_articles is None:
         return False
     others = [
-        _own_triples(f, None, digests.get(f.name))
+        _own_triples(f, None, digests.get(f.name, ""))
         for f in files.rglob("*.trig")
         if f.parent.name != "articles"
     ]

@@ -225,18 +225,18 @@ def _from_files(
 _STREAMED_QUADS = (RdfFormat.N_QUADS, RdfFormat.TRIG)
 
 
-def _article_quads(manifest: dict[str, Any]) -> Iterator[tuple[str, int, str | None]]:
+def _article_quads(manifest: dict[str, Any]) -> Iterator[tuple[str, int, str]]:
     """Each article of the manifest, in id order, the statements the build wrote for it
-    and the SHA-256 of its graph file: from the manifest's columns, without 10,000
-    entries decoded (0.3 s)."""
+    and the SHA-256 of its graph file ("" if the manifest has none: no file matches it):
+    from the manifest's columns, without 10,000 entries decoded (0.3 s)."""
     entries = manifest.get("articles", {})
     if isinstance(entries, EntryTable):
         for article_id, quads, digest in entries.columns("quads", "trig"):
-            yield article_id, int(quads), digest or None
+            yield article_id, int(quads), str(digest)
     else:
         for article_id in sorted(entries):
             entry = entries[article_id]
-            yield article_id, int(entry.get("quads", 0)), entry.get("trig") or None
+            yield article_id, int(entry.get("quads", 0)), str(entry.get("trig", ""))
 
 
 def _graph_files(
@@ -257,7 +257,7 @@ def _graph_files(
     digests: dict[str, str] = manifest.get("own_files", {})
 
     def own_file(name: str, statements: int) -> GraphFile:
-        return GraphFile(str(graphs / name), statements, digests.get(name))
+        return GraphFile(str(graphs / name), statements, digests.get(name, ""))
 
     registry = own_file("registry.trig", int(quads.get(mint.graph("registry").value, 0)))
     own: list[GraphFile] = []

@@ -54,7 +54,8 @@ class GraphFile:
     quads: int
     """The statements the build wrote in it."""
     digest: str | None = None
-    """The SHA-256 of the file the build wrote (None: a manifest without it)."""
+    """The SHA-256 of the file the build wrote ("" when the manifest has none, which no
+    file matches; None: not checked)."""
     own_graph: str | None = None
     """An article's graph (its own voice), for a triples-only export; None for the
     registry and the build's own graphs."""

@@ -412,9 +412,11 @@ def _patch_metadata(
     before: dict[str, str],
     after: dict[str, str],
     prefixes: dict[str, str],
+    digest: str | None,
 ) -> bool:
     """Change the hashes of the sources that changed in the build metadata's file, in
-    place, when no source came or went; False (and nothing written) when it cannot.  At
+    place, when no source came or went and the file is the one the last build wrote
+    (its SHA-256 is `digest`); False (and nothing written) when it cannot.  At
     10,000 articles the file has 80,000 statements, and writing them all again took a
     fifth of a second of a build after one article changed.  Each source's block is
     written by the same writer as the whole file, so the patched file is byte for byte
@@ -424,6 +426,8 @@ def _patch_metadata(
         return False
     declared = _metadata_prefixes(mint, prefixes)
     text = path.read_bytes()
+    if digest is None or sha256(text) != digest:  # edited since: written whole instead
+        return False
     for source in sorted(after):
         if before[source] != after[source]:
             old = _source_block(mint, source, before[source], declared)
@@ -676,7 +680,10 @@ def _build(
         listed = set(stems)
         again = {*changed, *(a for a in pending if a in listed)}
         changed = sorted(again, key=lambda a: f"{a}.yaml")  # as listed
-        removed = sorted({*removed, *(a for a in pending if a not in listed)})
+        # gone from data/: those the manifest has are removed as any other (one that
+        # the stopped build was adding loses its file and graphs in _commit all the same)
+        gone = (a for a in pending if a not in listed and previous is not None and a in previous)
+        removed = sorted({*removed, *gone})
         restat = {a: stat for a, stat in restat.items() if a not in pending}
     inputs = scan.fingerprint
     del scan  # 20,000 files' sizes and times at 10,000 articles, read by now
@@ -815,7 +822,6 @@ def _build(
                 "the registry's, ontology's and build's graphs, graph files, manifest",
             )
         )
-        _keep_registry_index(folder, registry, staging)
     finally:
         for table in (entries, previous):
             if isinstance(table, EntryTable):
@@ -992,8 +998,9 @@ def _commit(
                 for q in _mapping().source_quads(mint, p, d)
             ],
         )
+    written: set[str] = set()  # the build's own graph files that this build writes
     if fresh:  # while the store loads
-        _write_own_files(own, staged, graphs, prefixes)
+        written |= _write_own_files(own, staged, graphs, prefixes)
     idle = (
         not fresh
         and not result.built
@@ -1020,7 +1027,7 @@ def _commit(
             changing = _changing(manifest, previous, entries, result, pending or {})
             folder.inputs_stamp.unlink(missing_ok=True)
             write_pending(folder.pending_path, changing)
-            _replace_article_files(folder, staging, result)
+            _replace_article_files(folder, staging, result, changing)
         store = folder.open_store(staging / STORE_DIR if fresh else None)
         try:
             if not fresh:
@@ -1032,7 +1039,9 @@ def _commit(
                     store.remove(quad)
                 store.extend(delta[1])
                 known = mint.graph("build").value in counts
-                if not known or not _patch_metadata(folder, mint, before, after, prefixes):
+                digest = manifest.get("own_files", {}).get("build.trig")
+                written.add("build.trig")
+                if not known or not _patch_metadata(folder, mint, before, after, prefixes, digest):
                     metadata = _stage_metadata(mint, in_path_order, staging, prefixes)
                     os.replace(metadata.trig, graphs / "build.trig")
                     counts[metadata.graph.value] = metadata.statements
@@ -1047,7 +1056,9 @@ def _commit(
                     store.bulk_load(path=graph_files.nquads, format=RdfFormat.N_QUADS)
                 counts[graph_files.graph.value] = graph_files.statements
             if not fresh:  # after the store, as the articles' files were
-                _write_own_files(own, staged, graphs, prefixes)
+                written |= _write_own_files(own, staged, graphs, prefixes)
+            if reason:
+                written.add("inferred.trig")
             premises = _premises(entries, registry_hash, ontology_hash)
             inferred = _update_inferred(
                 store,
@@ -1063,7 +1074,9 @@ def _commit(
             store.flush()
         finally:
             del store
-    own_files = dict(manifest.get("own_files", {})) if idle else _own_file_digests(graphs)
+    own_files = _own_file_digests(
+        graphs, {} if fresh else manifest.get("own_files", {}), written, bool(inferred[0])
+    )
     if fresh:
         if compact:
             result.stages.append(optimize_store(staging / STORE_DIR))
@@ -1073,6 +1086,9 @@ def _commit(
         shutil.rmtree(folder.path / STORE_DIR, ignore_errors=True)
         os.replace(staging / STORE_DIR, folder.path / STORE_DIR)
     result.inferred = inferred[1]
+    # before the manifest: once it is in place nothing is pending, and a query looks ids
+    # up in the index (a build that is then idle would never put a new one in place)
+    _keep_registry_index(folder, registry, staging)
     _finish(
         folder,
         staging,
@@ -1201,24 +1217,33 @@ OWN_FILES = ("registry.trig", "build.trig", "ontology.trig", "inferred.trig")
 """The build's graph files other than the articles', in build/graphs."""
 
 
-def _own_file_digests(graphs: Path) -> dict[str, str]:
-    """The SHA-256 of each of the build's own graph files there is (14 MB at 10,000
-    articles: a hundredth of a build after one change), by name: an export or a
-    check reads a file only if it is still the one the build wrote."""
-    found = {}
-    for name in OWN_FILES:
-        try:
-            found[name] = sha256((graphs / name).read_bytes())
-        except FileNotFoundError:
-            continue
+def _own_file_digests(
+    graphs: Path, kept: Mapping[str, str], written: set[str], inferred: bool
+) -> dict[str, str]:
+    """The SHA-256 of each of the build's own graph files, by name, as the manifest
+    keeps them: an export or a check reads a file only if it is still the one the
+    build wrote.  The files this build wrote (`written`) are hashed (14 MB at 10,000
+    articles when all of them are); the others keep the hash the last build took, so
+    that a file edited behind the build's back is never taken for the build's.  The
+    inferred graph's goes when there is no inferred graph."""
+    found = {name: kept[name] for name in OWN_FILES if name in kept}
+    for name in sorted(written):
+        found[name] = sha256((graphs / name).read_bytes())
+    if not inferred:
+        found.pop("inferred.trig", None)
     return found
 
 
-def _replace_article_files(folder: BuildDir, staging: Path, result: BuildResult) -> None:
-    """Put the changed articles' graph files in place, and remove those of the gone."""
+def _replace_article_files(
+    folder: BuildDir, staging: Path, result: BuildResult, changing: PendingGraphs
+) -> None:
+    """Put the changed articles' graph files in place, and remove those of the others
+    being changed (gone from data/)."""
     (folder.path / GRAPHS_DIR / "articles").mkdir(parents=True, exist_ok=True)
-    for article_id in result.removed:
-        folder.article_file(article_id).unlink(missing_ok=True)
+    built = set(result.built)
+    for article_id in changing:
+        if article_id not in built:
+            folder.article_file(article_id).unlink(missing_ok=True)
     for article_id in result.built:
         os.replace(staging / "articles" / f"{article_id}.trig", folder.article_file(article_id))
 
@@ -1228,12 +1253,14 @@ def _write_own_files(
     staged: list[StagedGraph],
     graphs: Path,
     prefixes: dict[str, str],
-) -> None:
-    """The own graphs' files: the ontology's, written here, and the large graphs'."""
+) -> set[str]:
+    """The own graphs' files: the ontology's, written here, and the large graphs'; the
+    names of the files written."""
     for staged_graph in staged:
         os.replace(staged_graph.trig, graphs / staged_graph.trig.name)
     for path, _, quads in own:
         _write_trig(path, quads, prefixes)
+    return {s.trig.name for s in staged} | {path.name for path, _, _ in own}
 
 
 def _replace_graph_files(folder: BuildDir, graphs: Path, old: Path) -> None:
