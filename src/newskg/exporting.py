@@ -25,7 +25,7 @@ from pyoxigraph import (
 
 from .errors import Problem, StoreError, UsageError
 from .formats import Syntax, atomic_output, syntax_for, writes_in_place
-from .manifest_entries import EntryTable
+from .manifest_entries import entry_columns
 from .mapping import sort_key
 from .parallel import cores
 from .pipeline import (
@@ -229,14 +229,8 @@ def _article_quads(manifest: dict[str, Any]) -> Iterator[tuple[str, int, str]]:
     """Each article of the manifest, in id order, the statements the build wrote for it
     and the SHA-256 of its graph file ("" if the manifest has none: no file matches it):
     from the manifest's columns, without 10,000 entries decoded (0.3 s)."""
-    entries = manifest.get("articles", {})
-    if isinstance(entries, EntryTable):
-        for article_id, quads, digest in entries.columns("quads", "trig"):
-            yield article_id, int(quads), str(digest)
-    else:
-        for article_id in sorted(entries):
-            entry = entries[article_id]
-            yield article_id, int(entry.get("quads", 0)), str(entry.get("trig", ""))
+    for article_id, quads, digest in entry_columns(manifest.get("articles", {}), "quads", "trig"):
+        yield article_id, int(quads), str(digest)
 
 
 def _graph_files(

@@ -306,6 +306,20 @@ def open_manifest(path: Path) -> EntryTable | None:
     return table
 
 
+def entry_columns(entries: Mapping[str, Entry], *names: str) -> Iterator[tuple[Any, ...]]:
+    """:meth:`EntryTable.columns` of any mapping of entries (a plain dict, from an API
+    call or a test): each id and the named COLUMNS, in id order, as the table keeps them."""
+    if isinstance(entries, EntryTable):
+        yield from entries.columns(*names)
+        return
+    unknown = set(names) - set(COLUMNS)
+    if unknown:
+        raise ValueError(f"not columns of the manifest: {sorted(unknown)}")
+    for key in sorted(entries):
+        row = _columns(entries[key])
+        yield (key, *(row[COLUMNS.index(name)] for name in names))
+
+
 def in_id_order(entries: Mapping[str, Entry]) -> Iterator[tuple[str, Entry]]:
     """Each article id and its entry, in id order, one at a time from an EntryTable."""
     if isinstance(entries, EntryTable):
