@@ -1,8 +1,11 @@
-"""Shared fixtures: copies of the shipped project and of a small second project."""
+"""Shared fixtures: copies of the shipped project and of a small second project, and a
+second thread in this process (where newskg must not fork)."""
 
 from __future__ import annotations
 
 import shutil
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,3 +27,14 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def other_thread() -> Iterator[None]:
+    """A second thread in this process while the test runs."""
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait, daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join()

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,17 +29,6 @@ def _fail(message: str) -> None:
 
 def _count(store_path: str) -> int:
     return len(Store.read_only(store_path))
-
-
-@pytest.fixture
-def other_thread() -> Iterator[None]:
-    """A second thread in this process while the test runs."""
-    stop = threading.Event()
-    thread = threading.Thread(target=stop.wait, daemon=True)
-    thread.start()
-    yield
-    stop.set()
-    thread.join()
 
 
 def test_a_child_returns_its_result_and_raises_its_error() -> None:

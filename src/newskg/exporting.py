@@ -26,7 +26,6 @@ from pyoxigraph import (
 from .errors import Problem, StoreError, UsageError
 from .formats import Syntax, atomic_output, syntax_for, writes_in_place
 from .manifest_entries import entry_columns
-from .mapping import sort_key
 from .parallel import cores
 from .pipeline import (
     GRAPHS_DIR,
@@ -39,6 +38,7 @@ from .pipeline import (
 )
 from .progress import Advance, notice, progress
 from .project import ARTICLES_DIR, Project, base_iri, find_root, read_config
+from .quad_order import sort_key
 from .vocab import ONTOLOGY_IRI, Minter, used_prefixes
 
 if TYPE_CHECKING:

@@ -12,11 +12,11 @@ go is the heart of the model:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
-from . import __version__
+from .build_metadata import build_metadata_quads, source_quads
 from .evidence import Span
 from .facts import (
     Entity,
@@ -28,13 +28,12 @@ from .facts import (
     template_fields,
 )
 from .project import ArticleInput, Project, fact_refs, time_fields
+from .quad_order import RDF_TYPE, sort_key, sorted_quads
 from .timeexpr import ResolvedTime
 from .vocab import (
     DCTERMS,
     OA,
-    ONTOLOGY_IRI,
     PROV,
-    RDF,
     RDFS,
     SCHEMA,
     SKOS,
@@ -46,7 +45,7 @@ from .vocab import (
     nk,
 )  # fmt: skip
 
-A = iri(RDF, "type")
+A = RDF_TYPE
 LABEL = iri(RDFS, "label")
 _XSD_DATE = iri(XSD, "date")
 _CLAIM_CLASS = {
@@ -57,22 +56,6 @@ _CLAIM_CLASS = {
 _UNIT = {"day": "unitDay", "week": "unitWeek", "month": "unitMonth", "year": "unitYear"}
 _VALUE_TYPE = {"day": "date", "month": "gYearMonth", "year": "gYear"}
 _EMPLOYING = {"chief-executive-officer", "executive", "employee"}
-
-
-def sort_key(quad: Quad) -> tuple[str, str, int, str, str]:
-    """Graph, subject, rdf:type first, then predicate and object: readable and stable."""
-    return (
-        str(quad.graph_name),
-        str(quad.subject),
-        quad.predicate != A,
-        str(quad.predicate),
-        str(quad.object),
-    )
-
-
-def sorted_quads(quads: Iterable[Quad]) -> list[Quad]:
-    """Quads in the one canonical order newskg writes, duplicates removed."""
-    return sorted(set(quads), key=sort_key)
 
 
 class ArticleMapper:
@@ -369,42 +352,6 @@ def article_quads(project: Project, article: ArticleInput) -> list[Quad]:
 
 def _grouping_key(quad: Quad) -> tuple[str, str, bool]:
     return (quad.graph_name.value, quad.subject.value, quad.predicate != A)  # type: ignore[union-attr]
-
-
-def build_metadata_quads(
-    mint: Minter, sources: Mapping[str, str] | Callable[[], Iterable[tuple[str, str]]]
-) -> Iterator[Quad]:
-    """What made this build: newskg's version and a hash of each source; no timestamps.
-    Made as they are written (see pipeline._stage_graph): 80,000 statements at 10,000
-    articles.  `sources` is each source's hash by path, or gives each source's path and
-    hash in path order each time it is called (from a table on disk, in a fresh build)."""
-    if isinstance(sources, Mapping):
-        by_path = sources
-        sources = lambda: sorted(by_path.items())  # noqa: E731
-    graph = mint.graph("build")
-    build = mint.graph("build")
-    yield Quad(build, A, iri(PROV, "Activity"), graph)
-    yield Quad(build, LABEL, Literal("newskg build", language="en"), graph)
-    yield Quad(build, nk("newskgVersion"), Literal(__version__), graph)
-    yield Quad(build, iri(PROV, "used"), NamedNode(ONTOLOGY_IRI), graph)
-    # in the order of the paths, not sorted as quads: at 10,000 articles this graph has
-    # 80,000 statements, and a build that changed one article writes it again
-    for path, _ in sources():
-        yield Quad(build, iri(PROV, "used"), mint.source(path), graph)
-    for path, digest in sources():
-        yield from source_quads(mint, path, digest)[1:]
-
-
-def source_quads(mint: Minter, path: str, digest: str) -> list[Quad]:
-    """The build metadata's statements about one source file."""
-    graph = mint.graph("build")
-    node = mint.source(path)
-    return [
-        Quad(graph, iri(PROV, "used"), node, graph),
-        Quad(node, A, nk("SourceFile"), graph),
-        Quad(node, nk("path"), Literal(path), graph),
-        Quad(node, nk("sha256"), Literal(digest), graph),
-    ]
 
 
 __all__ = [

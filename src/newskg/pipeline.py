@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store, parse, serialize
 
 from . import __version__
+from .build_metadata import build_metadata_quads, source_quads
 from .errors import DataErrors, Location, Problem, StoreError, UsageError
 from .formats import atomic_output
 from .freshness import Stats, mtime_size, scan_inputs
@@ -62,6 +63,7 @@ from .layout import (
 )
 from .progress import notice, progress
 from .resources import ontology_path
+from .standby import StandbyFailed, StandbyWorker
 from .vocab import ONTOLOGY_IRI, Minter, used_prefixes, used_prefixes_in
 
 T = TypeVar("T")
@@ -163,19 +165,18 @@ def _cached_registry(
     registry's hash in the result (its `sources`) is that of the bytes read: a file
     saved while a build runs is not taken for what the build has read.  Without
     `reuse` (a --full build) the index is written again whatever it says."""
-    from .project import load_registry
     from .registry_index import open_index, write_index
     from .registry_reader import index_registry
 
     path = root / REGISTRY_FILE
     if not path.is_file():
-        return load_registry(root, problems)
+        return _load_registry(root, problems)
     index = open_index(folder.path / REGISTRY_INDEX, file_sha256(path)) if reuse else None
     if index is None and staging is not None:
         index = index_registry(path, REGISTRY_FILE, staging / REGISTRY_INDEX)
     if index is not None:
         return RegistryInput(index, {REGISTRY_FILE: index.file_digest}, index, index.locations)
-    registry = load_registry(root, problems)
+    registry = _load_registry(root, problems)
     if staging is None or not registry.entities or any(p.severity == "error" for p in problems):
         return registry
     # read whole without a problem: a shape the entry-by-entry reader leaves alone
@@ -183,6 +184,14 @@ def _cached_registry(
     index = write_index(staging / REGISTRY_INDEX, entries, registry.sources[REGISTRY_FILE])
     assert index is not None, "a registry without problems has no duplicate id"
     return RegistryInput(index, registry.sources, index, index.locations)
+
+
+def _load_registry(root: Path, problems: list[Problem]) -> RegistryInput:
+    """The registry read whole: imported only then, since it loads the fact models (a
+    build after one change maps its article on the standby worker, which has them)."""
+    from .project import load_registry
+
+    return load_registry(root, problems)
 
 
 def cached_registry(root: Path, problems: list[Problem]) -> RegistryInput:
@@ -347,10 +356,16 @@ def _init_worker(shared: dict[str, Any]) -> None:
             os.nice(shared["niceness"])
 
 
-def _map_all(article_ids: list[str], workers: int) -> Iterator[ArticleOutcome]:
-    """Map articles in the order given, on `workers` processes when there are enough to
-    share."""
-    if workers <= 1 or len(article_ids) < 16:
+def _map_all(
+    article_ids: list[str], workers: int, standby: StandbyWorker | None = None
+) -> Iterator[ArticleOutcome]:
+    """Map articles in the order given: a few on the `standby` worker, if there is one,
+    else in this process; more on `workers` processes."""
+    if workers <= 1 or len(article_ids) < POOL_FROM:
+        if standby is not None and article_ids:
+            with contextlib.suppress(StandbyFailed):  # then mapped here, where it says why
+                yield from standby.run(_map_on_standby, dict(_SHARED), article_ids)
+                return
         yield from (_map_article(a) for a in article_ids)
         return
     from .parallel import in_order, process_pool
@@ -358,6 +373,9 @@ def _map_all(article_ids: list[str], workers: int) -> Iterator[ArticleOutcome]:
     with process_pool(workers, _init_worker, (dict(_SHARED),)) as pool:
         yield from in_order(pool, _map_chunk, article_ids, MAP_CHUNK, MAP_WINDOW * workers)
 
+
+POOL_FROM = 16
+"""Articles from which a build maps on a pool of workers: fewer are not worth its start."""
 
 MAP_CHUNK = 8
 """Articles sent to a worker at a time."""
@@ -368,6 +386,12 @@ MAP_WINDOW = 4
 
 def _map_chunk(article_ids: list[str]) -> list[ArticleOutcome]:
     return [_map_article(a) for a in article_ids]
+
+
+def _map_on_standby(shared: dict[str, Any], article_ids: list[str]) -> list[ArticleOutcome]:
+    """On the standby worker, forked before _SHARED was set: as a pool worker does."""
+    _init_worker(shared)
+    return _map_chunk(article_ids)
 
 
 def _used_entities(article: ArticleInput) -> Iterator[str]:
@@ -382,7 +406,7 @@ def _used_entities(article: ArticleInput) -> Iterator[str]:
 def _ontology_quads() -> list[Quad]:
     """The ontology as quads in its own graph, its blank nodes labelled in file order:
     the parser's own labels are random, and output must not change from run to run."""
-    from .mapping import sorted_quads
+    from .quad_order import sorted_quads
 
     graph = NamedNode(ONTOLOGY_IRI)
     labels: dict[BlankNode, BlankNode] = {}
@@ -401,8 +425,6 @@ def _ontology_quads() -> list[Quad]:
 
 def _metadata_prefixes(mint: Minter, prefixes: dict[str, str]) -> dict[str, str]:
     """The prefixes the build metadata's file declares: those its vocabulary uses."""
-    from .mapping import build_metadata_quads
-
     return used_prefixes(build_metadata_quads(mint, lambda: [(REGISTRY_FILE, "")]), prefixes)
 
 
@@ -441,8 +463,6 @@ def _patch_metadata(
 
 def _source_block(mint: Minter, path: str, digest: str, prefixes: dict[str, str]) -> bytes:
     """One source's statements in the build metadata's file, as its writer lays them out."""
-    from .mapping import source_quads
-
     written = (
         serialize(source_quads(mint, path, digest)[1:], None, RdfFormat.TRIG, prefixes=prefixes)
         or b""
@@ -600,14 +620,29 @@ def build(
     ) as alone:
         if alone:
             _remove_abandoned_staging(root)
-        return _build(
-            root,
-            full=full,
-            reason=reason,
-            reason_timeout=reason_timeout,
-            workers=workers,
-            optimize=optimize,
-        )
+        with _standby_mapper(root, full) as standby:
+            return _build(
+                root,
+                full=full,
+                reason=reason,
+                reason_timeout=reason_timeout,
+                workers=workers,
+                optimize=optimize,
+                standby=standby,
+            )
+
+
+@contextlib.contextmanager
+def _standby_mapper(root: Path, full: bool) -> Iterator[StandbyWorker | None]:
+    """A worker importing the mapping while the build finds out what changed, for a
+    build that may map only a few articles (see newskg.standby); sent away at the end."""
+    incremental = not full and (root / BUILD_DIR / STORE_DIR).is_dir()
+    standby = StandbyWorker.start(["newskg.mapping"]) if incremental else None
+    try:
+        yield standby
+    finally:
+        if standby is not None:
+            standby.close()
 
 
 STAGING_PREFIX = ".newskg-staging-"
@@ -633,6 +668,7 @@ def _build(
     reason_timeout: float,
     workers: int | None,
     optimize: bool | None,
+    standby: StandbyWorker | None = None,
 ) -> BuildResult:
     """Bring build/ in step with data/: map changed articles, update the store.
 
@@ -747,7 +783,7 @@ def _build(
         loader = BackgroundLoader(staging / STORE_DIR) if fresh and registry_ok else None
         started, peaks = time.monotonic(), {os.getpid(): peak_mb()}
         with progress("mapping", len(changed), "articles") as advance:
-            for outcome in _map_all(changed, workers or cores()):
+            for outcome in _map_all(changed, workers or cores(), standby):
                 advance(1)
                 peaks[outcome.pid] = max(peaks.get(outcome.pid, 0.0), outcome.peak_mb)
                 problems.extend(outcome.problems)
@@ -985,18 +1021,8 @@ def _commit(
         for article_id in result.built:
             after.update(entries[article_id]["sources"])
         delta = (
-            [
-                q
-                for p, d in before.items()
-                if after.get(p) != d
-                for q in _mapping().source_quads(mint, p, d)
-            ],
-            [
-                q
-                for p, d in after.items()
-                if before.get(p) != d
-                for q in _mapping().source_quads(mint, p, d)
-            ],
+            [q for p, d in before.items() if after.get(p) != d for q in source_quads(mint, p, d)],
+            [q for p, d in after.items() if before.get(p) != d for q in source_quads(mint, p, d)],
         )
     written: set[str] = set()  # the build's own graph files that this build writes
     if fresh:  # while the store loads
@@ -1167,7 +1193,7 @@ def _stage_metadata(
     prefixes: dict[str, str],
 ) -> StagedGraph:
     """The build metadata's graph (see _stage_graph), with the prefixes its file declares."""
-    quads = _mapping().build_metadata_quads(mint, sources)
+    quads = build_metadata_quads(mint, sources)
     return _stage_graph(
         mint.graph("build"), quads, staging, prefixes, _metadata_prefixes(mint, prefixes)
     )
@@ -1365,7 +1391,7 @@ def _update_inferred(
 ) -> tuple[str | None, int]:
     """(Re)materialise the inferred graph, keep it while its premises stand, or drop it.
     Returns the premises' hash it was made from (None when there is none) and its size."""
-    from .mapping import sorted_quads
+    from .quad_order import sorted_quads
     from .reasoning import infer
 
     mint = Minter(project.base_iri)
@@ -1412,6 +1438,6 @@ def require_built(root: Path | None) -> Path:
 
 def graph_quads(store: Store, graph: str) -> list[Quad]:
     """One graph of the store, sorted: the order every graph file is written in."""
-    from .mapping import sort_key
+    from .quad_order import sort_key
 
     return sorted(store.quads_for_pattern(None, None, None, NamedNode(graph)), key=sort_key)
