@@ -12,62 +12,67 @@ from pathlib import Path
 import pytest
 from benchmarks.generate import generate
 
-from newskg.standby import StandbyFailed, StandbyWorker
+from newskg.standby import StandbyWorker
 
 NEWSKG = str(Path(sys.executable).with_name("newskg"))
 
 
-def _pid_and_loaded(name: str) -> tuple[int, bool]:
+_WORKER = """
+import os, sys
+from newskg.standby import StandbyFailed, StandbyWorker
+
+def pid_and_loaded(name):
     return os.getpid(), name in sys.modules
 
-
-def _fail(message: str) -> None:
+def fail(message):
     raise ValueError(message)
 
-
-def _die() -> None:
+def die():
     os._exit(3)
 
-
-def _started(modules: list[str]) -> StandbyWorker:
+def run(modules, job, *args):
     worker = StandbyWorker.start(modules)
-    assert worker is not None, "the test process runs one thread"
-    return worker
-
-
-def test_the_worker_imports_its_modules_and_runs_the_job() -> None:
-    name = "xml.dom.minidom"  # imported by nothing newskg or pytest loads
-    assert name not in sys.modules
-    worker = _started([name])
     try:
-        pid, loaded = worker.run(_pid_and_loaded, name)
+        return repr(worker.run(job, *args))
+    except StandbyFailed as failed:
+        return f"StandbyFailed: {failed}"
     finally:
         worker.close()
-    assert (pid != os.getpid(), loaded, name in sys.modules) == (True, True, False)
 
-
-def test_a_job_that_raises_or_a_worker_that_dies_is_a_standby_failure() -> None:
-    worker = _started([])
-    with pytest.raises(StandbyFailed, match="ValueError: no"):
-        worker.run(_fail, "no")
+if __name__ == "__main__":
+    print(os.getpid())
+    print(run(["standby_probe"], pid_and_loaded, "standby_probe"), "standby_probe" in sys.modules)
+    print(run([], fail, "no"))
+    print(run([], die))
+    print(run(["no_such_module_anywhere"], pid_and_loaded, "json"))
+    worker = StandbyWorker.start(["newskg.mapping"])
     worker.close()
-    worker = _started([])
-    with pytest.raises(StandbyFailed, match="without an answer"):
-        worker.run(_die)
-    worker.close()
-    worker = _started(["no_such_module_anywhere"])  # dies importing
-    with pytest.raises(StandbyFailed):
-        worker.run(_pid_and_loaded, "json")
-    worker.close()
-
-
-def test_a_worker_sent_away_unused_is_killed_and_reaped() -> None:
-    worker = _started(["newskg.mapping"])
-    worker.close()
-    with pytest.raises(ChildProcessError):  # reaped: no zombie is left
+    try:
         os.waitpid(worker.pid, os.WNOHANG)
-    with pytest.raises(StandbyFailed):
-        worker.run(_pid_and_loaded, "json")
+    except ChildProcessError:
+        print("reaped")
+    worker = StandbyWorker.start([])  # started here, where there is one thread
+    print(worker is not None)
+    worker.close()
+"""
+
+
+def test_the_worker_imports_runs_fails_and_is_reaped(tmp_path: Path) -> None:
+    """In a fresh interpreter: this one has other threads by now (pyoxigraph's)."""
+    (tmp_path / "standby_probe.py").write_text("", encoding="utf-8")  # a module of its own
+    script = tmp_path / "worker.py"
+    script.write_text(_WORKER, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    lines = subprocess.run(
+        [sys.executable, str(script)], check=True, capture_output=True, text=True, env=env
+    ).stdout.splitlines()
+    parent = int(lines[0])
+    pid, loaded = lines[1].removeprefix("(").split(")")[0].split(", ")
+    assert (int(pid) != parent, loaded, lines[1].endswith(" False")) == (True, "True", True)
+    assert lines[2] == "StandbyFailed: ValueError: no"
+    assert lines[3] == "StandbyFailed: the standby worker ended without an answer"
+    assert lines[4].startswith("StandbyFailed: ")  # it died importing: no job was sent
+    assert lines[5:] == ["reaped", "True"]
 
 
 @pytest.mark.usefixtures("other_thread")
