@@ -175,44 +175,43 @@ def test_an_entry_table_keeps_its_entries_sources_in_path_order(tmp_path: Path) 
 
 @pytest.mark.parametrize("chunk", [2, 2_000])
 @pytest.mark.parametrize("count", [0, 1, 5])
-def test_the_sources_hash_is_the_one_the_whole_json_gives(
-    count: int, chunk: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The build's sources' hash, made a piece at a time, is the one an earlier newskg
-    made of the whole JSON (the manifest keeps it: another would rewrite the metadata)."""
-    from newskg import pipeline
-    from newskg.layout import sha256
-    from newskg.pipeline import _sources_hash
-
-    monkeypatch.setattr(pipeline, "JSON_CHUNK", chunk)
-
-    sources = dict(_sources(_entries(count)))
-    assert _sources_hash(sorted(sources.items())) == sha256(
-        json.dumps(sorted(sources.items())).encode()
-    )
-
-
-@pytest.mark.parametrize("chunk", [2, 2_000])
-@pytest.mark.parametrize("count", [0, 1, 5])
-def test_the_premises_hash_is_the_one_the_whole_json_gives(
+def test_the_tables_digests_are_those_of_their_lines_whatever_the_chunk(
     tmp_path: Path, count: int, chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The reasoning premises' hash is now made a piece at a time: it must stay the hash
-    of the JSON an earlier newskg made whole, or every kept inferred graph goes stale."""
-    from newskg import pipeline
+    """The sources' and the premises' digests are made by SQLite a chunk of rows at a
+    time: the same as hashing the whole text, in path order and in id order."""
+    from newskg import manifest_entries
     from newskg.layout import sha256
-    from newskg.pipeline import _premises
 
-    monkeypatch.setattr(pipeline, "JSON_CHUNK", chunk)
-
+    monkeypatch.setattr(manifest_entries, "DIGEST_ROWS", chunk)
     entries = _entries(count)
     table = EntryTable(tmp_path / "entries.sqlite", create=True)
     table.update(entries)
-    whole = json.dumps(
-        [sorted((a, e["files"], e["registry"]) for a, e in entries.items()), "reg", "ont"]
-    )
-    assert _premises(entries, "reg", "ont") == _premises(table, "reg", "ont")
-    assert _premises(entries, "reg", "ont") == sha256(whole.encode())
+    sources = "".join(f"{p}\t{d}\n" for p, d in _sources(entries))
+    premises = "".join(f"{a}\t{e['files']}\t{e['registry']}\n" for a, e in sorted(entries.items()))
+    assert table.sources_digest() == sha256(sources.encode())
+    assert table.premises_digest() == sha256(premises.encode())
+    columns = list(table.columns("quads", "graphs", "facts", "claims"))
+    assert table.totals() == tuple(sum(row[i] for row in columns) for i in range(1, 5))
+    assert table.totals()[0] == sum(e["quads"] for e in entries.values())
+    table.close()
+
+
+def test_the_sources_and_premises_hashes_change_with_what_they_cover(tmp_path: Path) -> None:
+    from newskg.pipeline import _premises, _sources_hash
+
+    entries = _entries(5)
+    table = EntryTable(tmp_path / "entries.sqlite", create=True)
+    table.update(entries)
+    registry = [("data/entities.yaml", "r1")]
+    sources, premises = _sources_hash(registry, table), _premises(table, "reg", "ont")
+    assert _sources_hash([("data/entities.yaml", "r2")], table) != sources
+    assert {_premises(table, "reg2", "ont"), _premises(table, "reg", "ont2")}.isdisjoint({premises})
+    table["a2"] = {**entries["a2"], "sources": {"data/articles/a2.yaml": "new"}}
+    assert _premises(table, "reg", "ont") == premises  # its files' hash is the same
+    assert _sources_hash(registry, table) != sources
+    table["a2"] = {**entries["a2"], "files": "changed"}
+    assert _premises(table, "reg", "ont") != premises
     table.close()
 
 

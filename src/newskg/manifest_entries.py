@@ -21,6 +21,7 @@ journal, and a process that has it open keeps reading the file it opened.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -63,6 +64,10 @@ COLUMNS = (
     "trig",
 )
 """The fields of an entry that are columns too: what a build reads of every article."""
+
+
+DIGEST_ROWS = 2_000
+"""Rows hashed at a time by EntryTable's digests."""
 
 
 class ManifestError(Exception):
@@ -208,6 +213,36 @@ class EntryTable(MutableMapping[str, Entry]):
         """Every entry's sources, path and hash, in the order of the paths."""
         yield from self._execute("SELECT path, digest FROM sources ORDER BY path")
 
+    def totals(self) -> tuple[int, int, int, int]:
+        """The sums of the quads, graphs, facts and claims columns, added by SQLite (a
+        loop over 10,000 rows in Python took 0.03 s of a build after one change)."""
+        row = self._execute(
+            "SELECT total(quads), total(graphs), total(facts), total(claims) FROM entries"
+        ).fetchone()
+        return int(row[0]), int(row[1]), int(row[2]), int(row[3])
+
+    def sources_digest(self) -> str:
+        """The SHA-256 of every entry's sources, a line of path and hash each, in path
+        order: what a build compares to know whether its metadata's graph changes."""
+        return self._lines_digest("SELECT path || char(9) || digest FROM sources ORDER BY path")
+
+    def premises_digest(self) -> str:
+        """The SHA-256 of each article's id, files' hash and registry entries' hash, a
+        line each, in id order: what reasoning starts from, of the articles."""
+        return self._lines_digest(
+            "SELECT id || char(9) || files || char(9) || registry FROM entries ORDER BY id"
+        )
+
+    def _lines_digest(self, sql: str) -> str:
+        """The SHA-256 of the rows of `sql` (one text each), each followed by a newline:
+        made by SQLite a row at a time and hashed DIGEST_ROWS at a time, so that memory
+        stays flat however many rows there are."""
+        digest = hashlib.sha256()
+        cursor = self._execute(sql)
+        while rows := cursor.fetchmany(DIGEST_ROWS):
+            digest.update("".join(f"{text}\n" for (text,) in rows).encode())
+        return digest.hexdigest()
+
     def copy_to(self, target: Path) -> EntryTable:
         """A copy of this file at `target`, opened to be changed."""
         shutil.copyfile(self.path, target)
@@ -229,8 +264,6 @@ _SELECT_COLUMNS = {
     names: _select(names)
     for names in [
         ("stat", "files"),
-        ("files", "registry"),
-        ("quads", "graphs", "facts", "claims"),
         ("quads", "trig"),
         ("locals",),
         ("claim_graphs",),

@@ -13,7 +13,6 @@ import contextlib
 import dataclasses
 import functools
 import gc
-import hashlib
 import heapq
 import itertools
 import json
@@ -1004,7 +1003,7 @@ def _commit(
     def in_path_order() -> Iterable[tuple[str, str]]:  # the articles' are in its table
         return heapq.merge(registry_sources, entries.sources_in_path_order())
 
-    sources_hash = _sources_hash(in_path_order())
+    sources_hash = _sources_hash(registry_sources, entries)
     delta: tuple[list[Quad], list[Quad]] | None = None
     before: dict[str, str] = {}
     after: dict[str, str] = {}
@@ -1180,10 +1179,10 @@ def _stage_graph(
     return dataclasses.replace(staged, statements=statements)
 
 
-def _sources_hash(sources: Iterable[tuple[str, str]]) -> str:
-    """The hash of the JSON of ``[[path, hash], ...]`` in path order, made a piece at a
-    time (see _json_list_hash)."""
-    return _json_list_hash(sources, "[", "]")
+def _sources_hash(registry_sources: list[tuple[str, str]], entries: EntryTable) -> str:
+    """One hash of every source's path and hash, the registry's and the articles' (these
+    hashed by the table: see EntryTable.sources_digest)."""
+    return sha256(json.dumps([registry_sources, entries.sources_digest()]).encode())
 
 
 def _stage_metadata(
@@ -1300,36 +1299,10 @@ def _replace_graph_files(folder: BuildDir, graphs: Path, old: Path) -> None:
     os.replace(graphs, target)
 
 
-def _premises(entries: Mapping[str, Any], registry_hash: str, ontology_hash: str) -> str:
-    """A hash of what reasoning starts from: every article, the registry, the ontology.
-
-    The JSON of ``[[[id, files, registry], ...], registry_hash, ontology_hash]``,
-    hashed a piece at a time rather than made whole (as earlier newskg made it)."""
-    rows: Iterable[Any] = (
-        ([a, files, registry] for a, files, registry in entries.columns("files", "registry"))
-        if isinstance(entries, EntryTable)
-        else ([a, e["files"], e["registry"]] for a, e in in_id_order(entries))
-    )
-    tail = f"], {json.dumps(registry_hash)}, {json.dumps(ontology_hash)}]"
-    return _json_list_hash(rows, "[[", tail)
-
-
-JSON_CHUNK = 2_000
-"""Rows encoded at a time by _json_list_hash."""
-
-
-def _json_list_hash(rows: Iterable[Any], head: str, tail: str) -> str:
-    """The SHA-256 of `head`, the JSON of `rows` as a list without its brackets, and
-    `tail`: what hashing the whole JSON text gives, without making it, in one call of
-    json's C encoder per JSON_CHUNK rows (one call per row took 0.2 s of a build after
-    one change at 10,000 articles)."""
-    digest = hashlib.sha256(head.encode())
-    pending, separator = iter(rows), ""
-    while chunk := list(itertools.islice(pending, JSON_CHUNK)):
-        digest.update((separator + json.dumps(chunk)[1:-1]).encode())
-        separator = ", "
-    digest.update(tail.encode())
-    return digest.hexdigest()
+def _premises(entries: EntryTable, registry_hash: str, ontology_hash: str) -> str:
+    """A hash of what reasoning starts from: every article, the registry, the ontology
+    (the articles hashed by the table: see EntryTable.premises_digest)."""
+    return sha256(json.dumps([entries.premises_digest(), registry_hash, ontology_hash]).encode())
 
 
 def _finish(
@@ -1348,14 +1321,9 @@ def _finish(
     """Count what the store holds and what the articles say (from the manifest's
     columns, not by scanning the store), and put the manifest in place."""
     registry_hash, ontology_hash, sources_hash = hashes
-    quads = graphs = 0
-    for _, article_quads, article_graphs, facts, claims in entries.columns(
-        "quads", "graphs", "facts", "claims"
-    ):
-        quads += article_quads
-        graphs += article_graphs
-        result.facts += facts
-        result.claims += claims
+    quads, graphs, facts, claims = entries.totals()
+    result.facts += facts
+    result.claims += claims
     result.articles = len(entries)
     result.quads = quads + sum(counts.values()) + result.inferred
     result.graphs = graphs + len(counts) + (1 if result.inferred else 0)
