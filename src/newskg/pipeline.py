@@ -1034,7 +1034,7 @@ def _commit(
         and not staged
         and delta is None
         and not reason
-        and manifest.get("inferred") in (None, _premises(entries, registry_hash, ontology_hash))
+        and _inferred_stands(manifest, entries, registry_hash, ontology_hash)
     )
     if idle:  # nothing to change: leave the store closed (opening a large one takes seconds)
         kept = manifest.get("inferred")
@@ -1084,13 +1084,12 @@ def _commit(
                 written |= _write_own_files(own, staged, graphs, prefixes)
             if reason:
                 written.add("inferred.trig")
-            premises = _premises(entries, registry_hash, ontology_hash)
             inferred = _update_inferred(
                 store,
                 graphs,
                 project,
                 entries,
-                premises,
+                lambda: _premises(entries, registry_hash, ontology_hash),
                 manifest.get("inferred"),
                 reason,
                 reason_timeout,
@@ -1299,6 +1298,15 @@ def _replace_graph_files(folder: BuildDir, graphs: Path, old: Path) -> None:
     os.replace(graphs, target)
 
 
+def _inferred_stands(
+    manifest: dict[str, Any], entries: EntryTable, registry_hash: str, ontology_hash: str
+) -> bool:
+    """Whether the last build's inferred graph, if it made one, still follows from its
+    premises (hashed only when there is one)."""
+    kept = manifest.get("inferred")
+    return kept is None or kept == _premises(entries, registry_hash, ontology_hash)
+
+
 def _premises(entries: EntryTable, registry_hash: str, ontology_hash: str) -> str:
     """A hash of what reasoning starts from: every article, the registry, the ontology
     (the articles hashed by the table: see EntryTable.premises_digest)."""
@@ -1351,14 +1359,15 @@ def _update_inferred(
     graphs: Path,
     project: Project,
     articles: Mapping[str, Any],
-    premises: str,
+    premises_of: Callable[[], str],
     previous: str | None,
     reason: bool,
     timeout: float,
     prefixes: dict[str, str],
 ) -> tuple[str | None, int]:
     """(Re)materialise the inferred graph, keep it while its premises stand, or drop it.
-    Returns the premises' hash it was made from (None when there is none) and its size."""
+    Returns the premises' hash it was made from (None when there is none) and its size.
+    The premises are hashed only when there is an inferred graph, kept or made."""
     from .quad_order import sorted_quads
     from .reasoning import infer
 
@@ -1366,7 +1375,7 @@ def _update_inferred(
     graph = mint.graph("inferred")
     path = graphs / "inferred.trig"  # a fresh build's are in the staging folder
     if not reason:
-        if previous == premises and path.is_file():
+        if previous is not None and previous == premises_of() and path.is_file():
             return previous, sum(1 for _ in store.quads_for_pattern(None, None, None, graph))
         _remove_graphs(store, [graph.value])
         path.unlink(missing_ok=True)
@@ -1378,7 +1387,7 @@ def _update_inferred(
     ontology = [q.triple for q in _ontology_quads()]
     quads = sorted_quads(infer(ontology, data, project.base_iri, graph, timeout))
     _replace_graph(store, path, graph, quads, prefixes)
-    return premises, len(quads)
+    return premises_of(), len(quads)
 
 
 def _remove_graphs(store: Store, graphs: Iterable[str]) -> None:
