@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -97,3 +99,56 @@ def test_a_stored_check_past_the_timeout_is_a_store_error_not_a_crash(
     assert run_cli("check", "--project", str(project), "--timeout", "0.001") == 3
     err = capsys.readouterr().err
     assert "ran longer than" in err and "Traceback" not in err
+
+
+_FORKED = """
+import os, sys, time
+from newskg.children import Child, ChildFailed, ChildTimeout, start_method
+
+def pid_and_sum(*numbers):
+    return os.getpid(), sum(numbers)
+
+def fail(message):
+    raise ValueError(message)
+
+if __name__ == "__main__":
+    print(start_method())
+    pid, total = Child(pid_and_sum, 1, 2, 3).wait()
+    print(pid != os.getpid(), total)
+    try:
+        Child(fail, "no").wait(timeout=30)
+    except ChildFailed as failed:
+        print(failed.kind, failed.message)
+    try:
+        Child(os._exit, 4).wait(timeout=30)
+    except ChildFailed as failed:
+        print(failed.kind, failed.message)
+    started = time.monotonic()
+    child = Child(time.sleep, 30)
+    try:
+        child.wait(timeout=0.3)
+    except ChildTimeout:
+        print("stopped", time.monotonic() - started < 10)
+    try:
+        os.waitpid(child._process.pid, os.WNOHANG)
+    except ChildProcessError:
+        print("reaped")
+"""
+
+
+def test_a_forked_child_answers_fails_and_is_stopped(tmp_path: Path) -> None:
+    """The fork path, in a fresh interpreter (this one has other threads by now, and
+    would start a fresh interpreter instead)."""
+    script = tmp_path / "forked.py"
+    script.write_text(_FORKED, encoding="utf-8")
+    lines = subprocess.run(
+        [sys.executable, str(script)], check=True, capture_output=True, text=True
+    ).stdout.splitlines()
+    assert lines == [
+        "fork",
+        "True 6",
+        "ValueError no",
+        "exit the child process ended with code 4",
+        "stopped True",
+        "reaped",
+    ]

@@ -25,9 +25,9 @@ with a large answer.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import pickle
+import select
 import signal
 import subprocess
 import sys
@@ -135,29 +135,63 @@ class Child:
 
 
 class _Forked:
-    """A forked child (multiprocessing's, for its sentinel to wait on)."""
+    """A forked child, waited for through a pidfd where the system has them (so that a
+    timeout wakes nobody before it is due), else by polling.
+
+    Not multiprocessing's Process: importing multiprocessing took 12-17 ms of every
+    query's 0.3-0.5 s, and the child needs none of what it sets up."""
 
     def __init__(
         self, func: Callable[..., Any], args: tuple[Any, ...], folder: Path, group: bool
     ) -> None:
-        context: Any = multiprocessing.get_context("fork")
-        self._process = context.Process(target=_forked_main, args=(func, args, folder, group))
-        self._process.start()
-        self.pid: int = self._process.pid
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: it never returns
+            try:
+                _forked_main(func, args, folder, group)
+            finally:
+                os._exit(1)
+        self._code: int | None = None
+        self._pidfd: int | None = None
+        with contextlib.suppress(AttributeError, OSError):  # Linux 5.3 and later
+            self._pidfd = os.pidfd_open(self.pid)
 
     def join(self, timeout: float | None) -> bool:
         """Whether it ended within `timeout` seconds."""
-        self._process.join(timeout)
-        return not self._process.is_alive()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self._reaped(blocking=timeout is None):
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return False
+            self._sleep(left)
+        return True
+
+    def _sleep(self, left: float | None) -> None:
+        """Until the child ends or `left` seconds pass, whichever comes first."""
+        if self._pidfd is None:
+            time.sleep(0.01 if left is None else min(left, 0.01))
+            return
+        select.select([self._pidfd], [], [], left)
+
+    def _reaped(self, blocking: bool) -> bool:
+        if self._code is not None:
+            return True
+        pid, status = os.waitpid(self.pid, 0 if blocking else os.WNOHANG)
+        if pid == 0:
+            return False
+        self._code = os.waitstatus_to_exitcode(status)
+        if self._pidfd is not None:
+            os.close(self._pidfd)
+            self._pidfd = None
+        return True
 
     def kill(self) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            self._process.kill()
-        self._process.join()
+        if self._code is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+        self._reaped(blocking=True)
 
     def exitcode(self) -> int | None:
-        code: int | None = self._process.exitcode
-        return code
+        return self._code
 
 
 class _Fresh:

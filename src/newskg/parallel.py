@@ -7,12 +7,13 @@ hold only a few chunks' results at a time (memory stays flat with the corpus).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:  # imported when a pool starts: a build after one change needs none
+    from concurrent.futures import Executor, Future, ProcessPoolExecutor
 
 S = TypeVar("S")
 T = TypeVar("T")
@@ -31,6 +32,9 @@ def process_pool(
 ) -> ProcessPoolExecutor:
     """A pool of `workers` processes started by a fork server, not by fork: a fork
     would copy the locks of any store's RocksDB threads (the parent has a store open)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     context = multiprocessing.get_context("forkserver")
     return ProcessPoolExecutor(
         workers, mp_context=context, initializer=initializer, initargs=initargs
