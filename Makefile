@@ -29,7 +29,7 @@ test: $(STAMP) java graphviz
 	$(BIN)/python -m pytest -q
 
 # The benchmarks of the scale issue: 1,000 and 10,000 generated articles (QUICK=1: 1,000
-# only); a table on stdout and build/bench.json.
+# only, without push:update); a table on stdout and build/bench.json.
 # Byte-compiled first: where PYTHONDONTWRITEBYTECODE is set (as on our CI machines) every
 # newskg command would otherwise compile its modules again, as an installed wheel never does.
 bench: $(STAMP) java

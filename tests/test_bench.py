@@ -19,6 +19,7 @@ from benchmarks.run import (
     Options,
     first_article_sheet,
     main,
+    parse_options,
     query_cases,
     registry_entries,
     touch_article,
@@ -301,3 +302,9 @@ def test_rdflib_dataset_is_the_dataset_rdflib_parses(tmp_path: Path) -> None:
     for name in names:
         assert isomorphic(parsed.graph(name), loaded.graph(name)), name
     assert sum(1 for _ in loaded.quads()) == 7
+
+
+def test_quick_is_the_first_corpus_without_push_update() -> None:
+    quick, full = parse_options(["--quick"]), parse_options([])
+    assert (quick.sizes, quick.push_update, quick.push_runs) == ((1_000,), False, 1)
+    assert (full.sizes, full.push_update) == ((1_000, 10_000), True)
