@@ -10,7 +10,12 @@ wall-clock time and its peak memory:
   (``Pss`` of ``/proc/PID/smaps_rollup``: shared pages are counted once).  The peak is the
   larger of the two, so that parallel workers count together, as the issue asks.
 
-A command that outlives its timeout is killed with its whole process group.
+A command that outlives its timeout is killed with its whole process group.  Before it
+starts, the file system's dirty pages are written out (``os.sync``, not timed): a task that
+follows one that wrote gigabytes (``oxigraph load``'s store, a compaction) otherwise pays
+for their writeback in its own writes (at 10,000 articles a build after one change took
+1.40 s right after 3 GB were written, 0.68 s the next time; in session 16's bench, right
+after the anchors, 1.43 s against 0.75-0.88 s by hand).
 
 The module is also the child that measures the anchors which live inside one Python
 process (``python -m benchmarks.measure serialize|rdflib ...``): pyoxigraph's own
@@ -141,6 +146,8 @@ def measure(
     where sampling a 1.2 GB loader's ``smaps_rollup`` ten times a second slowed the build
     it measured (at 1,000 articles, by hand, three runs each: 20.3 s median against 18.4 s
     unsampled) and its anchor, one process, is not sampled at all."""
+    if hasattr(os, "sync"):  # what earlier tasks wrote is not this one's to write out
+        os.sync()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         process = subprocess.Popen(
