@@ -44,6 +44,8 @@ class StandbyWorker:
         self._jobs: int | None = jobs
         self._results = results
         self._done = False
+        self._reaped = False
+        """Waited for: its pid may now be another process's, never to be signalled."""
 
     @classmethod
     def start(cls, modules: Iterable[str]) -> StandbyWorker | None:
@@ -84,9 +86,10 @@ class StandbyWorker:
         return value
 
     def close(self) -> None:
-        """Send the worker away (killed, if it still has no job) and wait for it."""
-        if not self._done:
-            self._done = True
+        """Send the worker away and wait for it: killed, unless it has answered (with no
+        job, or interrupted while it worked, it would not end by itself in time)."""
+        self._done = True
+        if not self._reaped:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
         if self._jobs is not None:
@@ -98,8 +101,10 @@ class StandbyWorker:
         if self._results >= 0:
             os.close(self._results)
             self._results = -1
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(self.pid, 0)
+        if not self._reaped:
+            self._reaped = True
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.pid, 0)
 
 
 def _serve(modules: list[str], jobs: int, results: int) -> NoReturn:
