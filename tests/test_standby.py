@@ -137,3 +137,30 @@ def test_a_build_after_one_change_maps_on_the_standby_worker(
     else:  # mapped in this process, which loaded the models to do so
         assert said == f"['{sheet.stem}'] 1 article(s), 1 process(es) True"
     assert f"{worker} ".encode() in incremental[f"articles/{sheet.stem}.trig"]
+
+
+def test_many_changed_articles_on_one_worker_are_not_sent_to_the_standby(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """With --workers 1 and as many changes as a pool would take, the articles are mapped
+    in this process as they come, not handed to the standby in one job."""
+    script = tmp_path / "build.py"
+    script.write_text(
+        "import sys\nfrom pathlib import Path\nimport newskg\n"
+        'if __name__ == "__main__":\n'
+        "    result = newskg.build(Path(sys.argv[1]), workers=1)\n"
+        '    print(next(s for s in result.stages if s.name == "map").note)\n',
+        encoding="utf-8",
+    )
+    sheets = sorted((corpus / "data" / "articles").glob("*.yaml"))[:16]
+    before = {sheet: sheet.read_text(encoding="utf-8") for sheet in sheets}
+    try:
+        for sheet, text in before.items():
+            sheet.write_text(text.replace("headline: ", "headline: many ", 1), "utf-8")
+        said = subprocess.run(
+            [sys.executable, str(script), str(corpus)], check=True, capture_output=True, text=True
+        ).stdout.strip()
+    finally:
+        for sheet, text in before.items():
+            sheet.write_text(text, encoding="utf-8")
+    assert said == "16 article(s), 1 process(es)"

@@ -361,7 +361,7 @@ def _map_all(
     """Map articles in the order given: a few on the `standby` worker, if there is one,
     else in this process; more on `workers` processes."""
     if workers <= 1 or len(article_ids) < POOL_FROM:
-        if standby is not None and article_ids:
+        if standby is not None and 0 < len(article_ids) < POOL_FROM:  # one job, one answer
             with contextlib.suppress(StandbyFailed):  # then mapped here, where it says why
                 yield from standby.run(_map_on_standby, dict(_SHARED), article_ids)
                 return

@@ -55,7 +55,12 @@ class StandbyWorker:
         names = list(modules)
         job_read, job_write = os.pipe()
         result_read, result_write = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # no process to spare: the caller does the work itself
+            for descriptor in (job_read, job_write, result_read, result_write):
+                os.close(descriptor)
+            return None
         if pid == 0:  # the worker: it never returns
             os.close(job_write)
             os.close(result_read)
